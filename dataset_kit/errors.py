@@ -1,0 +1,21 @@
+"""Exceptions that carry a message meant for the user.
+
+The CLI turns a :class:`DatasetKitError` into ``Error: <message>`` on stderr and
+exit status 2, never a traceback. Code that finds a problem with the user's input,
+schema, config or environment raises one of these with a message that names the
+file (and line, where there is one) and says what to do.
+"""
+
+from __future__ import annotations
+
+
+class DatasetKitError(Exception):
+    """A problem the user can fix: bad arguments, unreadable input, bad config."""
+
+
+class InputError(DatasetKitError):
+    """An input path is missing, empty, matches nothing or cannot be read at all."""
+
+
+class SchemaError(DatasetKitError):
+    """The JSON schema itself is not valid against its meta-schema, or cannot be loaded."""
