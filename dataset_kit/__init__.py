@@ -16,8 +16,9 @@ _EXPORTS = {
     "Validator": "validating",
     "Issue": "validating",
     "load_schema": "validating",
-    "validate": "validating",
-    "ValidationResult": "validating",
+    "validate": "validation_run",
+    "ValidationResult": "validation_run",
+    "record_issues": "validating",
     "Record": "reading",
     "read_records": "reading",
     "expand_inputs": "reading",
@@ -25,9 +26,16 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .errors import DatasetKitError
-    from .reading import Record, expand_inputs, read_records
-    from .validating import Issue, ValidationResult, Validator, load_schema, validate
+    from .errors import DatasetKitError as DatasetKitError
+    from .reading import Record as Record
+    from .reading import expand_inputs as expand_inputs
+    from .reading import read_records as read_records
+    from .validating import Issue as Issue
+    from .validating import Validator as Validator
+    from .validating import load_schema as load_schema
+    from .validating import record_issues as record_issues
+    from .validation_run import ValidationResult as ValidationResult
+    from .validation_run import validate as validate
 
 __all__ = sorted(_EXPORTS)
 

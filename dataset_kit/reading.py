@@ -131,9 +131,7 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
                 )
             files.append(path)
         elif path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.is_file() and input_kind(p) is not None
-            )
+            found = sorted(p for p in path.rglob("*") if p.is_file() and input_kind(p) is not None)
             if not found:
                 raise InputError(f"{text}: folder holds no {SUPPORTED_DESCRIPTION} files")
             files.extend(found)
@@ -171,7 +169,7 @@ def open_binary(path: Path) -> BinaryIO:
             raw, read_across_frames=True, closefd=True
         )
         return io.BufferedReader(reader, buffer_size=1 << 20)  # type: ignore[arg-type]
-    return open(path, "rb", buffering=1 << 20)  # noqa: SIM115 - caller closes
+    return open(path, "rb", buffering=1 << 20)
 
 
 def parse_json_object(raw: bytes) -> tuple[dict[str, Any] | None, ReadProblem | None]:
@@ -234,10 +232,9 @@ def iter_jsonl_lines(
     try:
         for line in stream:
             number += 1
-            if at_file_start and number == first_line:
-                if line.startswith(_BOM):
-                    line = line[len(_BOM) :]
-                    notes.add("UTF-8 byte-order mark removed", f"{display}:{number}")
+            if at_file_start and number == first_line and line.startswith(_BOM):
+                line = line[len(_BOM) :]
+                notes.add("UTF-8 byte-order mark removed", f"{display}:{number}")
             if line.endswith(b"\n"):
                 line = line[:-1]
                 if line.endswith(b"\r"):
@@ -465,7 +462,9 @@ READERS: dict[str, PageReader] = {
 }
 
 
-def read_file(path: Path, notes: ReadNotes | None = None, display: str | None = None) -> Iterator[Record]:
+def read_file(
+    path: Path, notes: ReadNotes | None = None, display: str | None = None
+) -> Iterator[Record]:
     """Stream the records of one file, choosing the reader from its suffix."""
     kind = input_kind(path)
     if kind is None:

@@ -1,0 +1,451 @@
+"""Validate a whole corpus: counts, errors grouped by rule, a JSON report, a rejects file.
+
+:func:`validate` is what ``dataset-kit validate`` runs. It streams the inputs in
+*tasks*: byte ranges of uncompressed JSON Lines files (cut at line ends, so a worker
+reads its range straight from disk) or batches of records for every other format.
+Tasks run in worker processes with ``jobs > 1`` and their results are merged in input
+order, so the report and rejects file are identical whatever ``jobs`` is. Memory holds
+one task per worker, a few examples per error group, and nothing else: errors and
+rejects are streamed to temporary files that are renamed into place at the end.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from .atomic import atomic_output_file
+from .errors import InputError
+from .parallel import ordered_map
+from .reading import (
+    COMPRESSED_SUFFIXES,
+    ReadNotes,
+    Record,
+    expand_inputs,
+    input_kind,
+    iter_jsonl_lines,
+    parse_json_object,
+    read_file,
+)
+from .validating import Issue, Validator, record_issues
+
+RANGE_BYTES = 8 << 20
+BATCH_RECORDS = 2000
+EXAMPLES_PER_GROUP = 3
+_INDEX_SEGMENT = re.compile(r"/\d+(?=/|$)")
+
+
+@dataclass
+class InvalidRecord:
+    """An invalid record as the merge step needs it: where, which id, why, and the original."""
+
+    file: str
+    line: int
+    id: Any
+    issues: list[Issue]
+    raw: bytes | None
+    data: dict[str, Any] | None
+
+
+@dataclass
+class TaskResult:
+    file: str
+    records: int
+    valid: int
+    line_count: int
+    notes: ReadNotes
+    invalid: list[InvalidRecord]
+
+
+@dataclass(frozen=True)
+class RangeTask:
+    """Lines of an uncompressed JSON Lines file between two byte offsets (line-aligned)."""
+
+    path: str
+    display: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RecordsTask:
+    records: list[Record]
+
+
+@dataclass
+class ErrorGroup:
+    """Errors that broke the same rule: one JSON pointer pattern and one keyword."""
+
+    pointer: str
+    keyword: str
+    count: int = 0
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ValidationResult:
+    """Totals of a validation run; ``records == valid + invalid`` always holds."""
+
+    records: int = 0
+    valid: int = 0
+    invalid: int = 0
+    groups: dict[tuple[str, str], ErrorGroup] = field(default_factory=dict)
+    files: dict[str, dict[str, int]] = field(default_factory=dict)
+    notes: ReadNotes = field(default_factory=ReadNotes)
+    report_path: Path | None = None
+    rejects_path: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.invalid == 0 else 1
+
+    def sorted_groups(self) -> list[ErrorGroup]:
+        return sorted(self.groups.values(), key=lambda g: (-g.count, g.pointer, g.keyword))
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "groups": [
+                {
+                    "pointer": g.pointer,
+                    "keyword": g.keyword,
+                    "count": g.count,
+                    "examples": g.examples,
+                }
+                for g in self.sorted_groups()
+            ],
+            "files": self.files,
+            "notes": dict(sorted(self.notes.counts.items())),
+        }
+
+
+# --- worker side ---------------------------------------------------------------------
+
+_worker_validator: Validator | None = None
+
+
+def _init_worker(schema: Any, assert_formats: bool, base_dir: str | None) -> None:
+    global _worker_validator
+    _worker_validator = Validator(schema, assert_formats=assert_formats, base_dir=base_dir)
+
+
+def _record_id(data: Any) -> Any:
+    if isinstance(data, dict):
+        value = data.get("id")
+        if isinstance(value, (str, int)):
+            return value
+    return None
+
+
+def _run_task(task: RangeTask | RecordsTask) -> TaskResult:
+    validator = _worker_validator
+    assert validator is not None, "worker not initialised"
+    notes = ReadNotes()
+    invalid: list[InvalidRecord] = []
+    records = valid = 0
+    if isinstance(task, RangeTask):
+        with open(task.path, "rb") as handle:
+            handle.seek(task.start)
+            data = handle.read(task.end - task.start)
+        line_count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+        lines = iter_jsonl_lines(
+            io.BytesIO(data), task.display, notes, at_file_start=task.start == 0
+        )
+        is_valid = validator.is_valid
+        for number, raw in lines:
+            records += 1
+            obj, problem = parse_json_object(raw)
+            if problem is None and is_valid(obj):
+                valid += 1
+                continue
+            issues = (
+                [Issue("", problem.keyword, problem.message)]
+                if problem is not None
+                else validator.errors(obj)
+            )
+            invalid.append(InvalidRecord(task.display, number, _record_id(obj), issues, raw, None))
+        return TaskResult(task.display, records, valid, line_count, notes, invalid)
+    for record in task.records:
+        records += 1
+        issues = record_issues(validator, record)
+        if not issues:
+            valid += 1
+            continue
+        invalid.append(
+            InvalidRecord(
+                record.file,
+                record.line,
+                _record_id(record.data),
+                issues,
+                record.raw,
+                record.data if record.raw is None else None,
+            )
+        )
+    file = task.records[0].file if task.records else ""
+    return TaskResult(file, records, valid, 0, notes, invalid)
+
+
+# --- planning ------------------------------------------------------------------------
+
+
+def _is_plain_jsonl(path: Path) -> bool:
+    return input_kind(path) == "jsonl" and not path.name.lower().endswith(COMPRESSED_SUFFIXES)
+
+
+def _line_aligned_ranges(path: Path, size: int) -> Iterator[tuple[int, int]]:
+    start = 0
+    with open(path, "rb") as handle:
+        while start < size:
+            end = start + RANGE_BYTES
+            if end >= size:
+                yield start, size
+                return
+            handle.seek(end)
+            handle.readline()
+            end = handle.tell()
+            yield start, end
+            start = end
+
+
+def plan_tasks(paths: Sequence[Path], notes: ReadNotes) -> Iterator[RangeTask | RecordsTask]:
+    """Cut the inputs into tasks, lazily, in input order."""
+    for path in paths:
+        display = str(path)
+        if _is_plain_jsonl(path):
+            for start, end in _line_aligned_ranges(path, path.stat().st_size):
+                yield RangeTask(str(path), display, start, end)
+            continue
+        batch: list[Record] = []
+        for record in read_file(path, notes, display):
+            batch.append(record)
+            if len(batch) >= BATCH_RECORDS:
+                yield RecordsTask(batch)
+                batch = []
+        if batch:
+            yield RecordsTask(batch)
+
+
+# --- merging -------------------------------------------------------------------------
+
+
+def group_pointer(pointer: str) -> str:
+    """The pointer with array indices replaced by ``*``, so /authors/0 and /authors/7 group."""
+    return _INDEX_SEGMENT.sub("/*", pointer)
+
+
+def rejects_line(item: InvalidRecord) -> bytes:
+    """One rejects-file line: where the record came from, why it failed, and the original.
+
+    ``raw`` holds the original line exactly (``raw_base64`` when it is not UTF-8), so
+    ``jq -r .raw rejects.jsonl`` gives back the input lines to fix and feed back;
+    records that had no line of their own (Parquet rows, page dumps) are in ``record``.
+    """
+    entry: dict[str, Any] = {
+        "file": item.file,
+        "line": item.line,
+        "id": item.id,
+        "errors": [issue.as_dict() for issue in item.issues],
+    }
+    if item.raw is not None:
+        try:
+            entry["raw"] = item.raw.decode("utf-8")
+        except UnicodeDecodeError:
+            import base64
+
+            entry["raw_base64"] = base64.b64encode(item.raw).decode("ascii")
+    else:
+        entry["record"] = item.data
+    return orjson.dumps(entry) + b"\n"
+
+
+def _merge(
+    result: ValidationResult,
+    task_result: TaskResult,
+    line_offset: int,
+    errors_out: BinaryIO | None,
+    rejects_out: BinaryIO | None,
+) -> None:
+    result.records += task_result.records
+    result.valid += task_result.valid
+    result.invalid += len(task_result.invalid)
+    result.notes.merge(task_result.notes)
+    for item in task_result.invalid:
+        item.line += line_offset
+        for issue in item.issues:
+            example = {
+                "file": item.file,
+                "line": item.line,
+                "id": item.id,
+                "pointer": issue.pointer,
+                "keyword": issue.keyword,
+                "message": issue.message,
+            }
+            key = (group_pointer(issue.pointer), issue.keyword)
+            group = result.groups.get(key)
+            if group is None:
+                group = result.groups[key] = ErrorGroup(*key)
+            group.count += 1
+            if len(group.examples) < EXAMPLES_PER_GROUP:
+                group.examples.append(example)
+            if errors_out is not None:
+                errors_out.write(orjson.dumps(example))
+                errors_out.write(b",\n")
+        if rejects_out is not None:
+            rejects_out.write(rejects_line(item))
+
+
+def validate(
+    inputs: Sequence[str | os.PathLike[str]],
+    *,
+    schema: Any = None,
+    schema_path: str | os.PathLike[str] | None = None,
+    report: str | os.PathLike[str] | None = None,
+    rejects: str | os.PathLike[str] | None = None,
+    jobs: int = 1,
+    assert_formats: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> ValidationResult:
+    """Validate every record of ``inputs`` and return the totals.
+
+    ``schema`` is a schema dict (default: loaded from ``schema_path``, default the
+    bundled article schema). ``report`` writes the JSON report, ``rejects`` the
+    invalid records with their errors; both appear only when the run completes.
+    Raises :class:`~dataset_kit.errors.InputError` when the inputs are missing or
+    hold no record, :class:`~dataset_kit.errors.SchemaError` for a bad schema.
+    """
+    from .validating import load_schema
+
+    if schema is None:
+        schema = load_schema(schema_path)
+    base_dir = str(Path(schema_path).resolve().parent) if schema_path else None
+    Validator(schema, assert_formats=assert_formats, base_dir=base_dir)  # fail fast, here
+    paths = expand_inputs(inputs)
+    result = ValidationResult()
+    for path in paths:
+        result.files[str(path)] = {"records": 0, "invalid": 0}
+
+    with _optional_output(rejects) as rejects_tmp, tempfile.TemporaryDirectory() as scratch:
+        errors_tmp = Path(scratch) / "errors.jsonl" if report else None
+        with _open_or_none(errors_tmp) as errors_out, _open_or_none(rejects_tmp) as rejects_out:
+            offsets: dict[str, int] = {}
+            for task_result in ordered_map(
+                _run_task,
+                plan_tasks(paths, result.notes),
+                jobs=jobs,
+                initializer=_init_worker,
+                initargs=(schema, assert_formats, base_dir),
+            ):
+                display = task_result.file
+                offset = 0
+                if task_result.line_count:
+                    offset = offsets.get(display, 0)
+                    offsets[display] = offset + task_result.line_count
+                _merge(result, task_result, offset, errors_out, rejects_out)
+                _count_per_file(result, task_result)
+                if progress is not None:
+                    progress(task_result.records)
+        if result.records == 0:
+            raise InputError(
+                "the input is empty: no records found in " + ", ".join(map(str, inputs))
+            )
+        for name, counts in result.files.items():
+            if counts["records"] == 0:
+                result.notes.add("inputs with no records", name)
+        if report:
+            result.report_path = Path(report)
+            _write_report(result, Path(report), errors_tmp)
+    if rejects:
+        result.rejects_path = Path(rejects)
+    return result
+
+
+def _count_per_file(result: ValidationResult, task_result: TaskResult) -> None:
+    # Every task holds records of one file only: plan_tasks cuts batches per file.
+    counts = result.files.setdefault(task_result.file, {"records": 0, "invalid": 0})
+    counts["records"] += task_result.records
+    counts["invalid"] += len(task_result.invalid)
+
+
+class _optional_output:
+    """``atomic_output_file`` when a path is given, else a no-op yielding None."""
+
+    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+        self._cm = atomic_output_file(path) if path else None
+
+    def __enter__(self) -> Path | None:
+        return self._cm.__enter__() if self._cm else None
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._cm.__exit__(*exc) if self._cm else None
+
+
+class _open_or_none:
+    def __init__(self, path: Path | None) -> None:
+        self._handle = open(path, "wb", buffering=1 << 20) if path else None  # noqa: SIM115
+
+    def __enter__(self) -> BinaryIO | None:
+        return self._handle
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._handle:
+            self._handle.close()
+
+
+def _write_report(result: ValidationResult, path: Path, errors_tmp: Path | None) -> None:
+    with atomic_output_file(path) as tmp, open(tmp, "wb") as out:
+        out.write(
+            b'{"records": %d, "valid": %d, "invalid": %d,\n"errors": [\n'
+            % (result.records, result.valid, result.invalid)
+        )
+        if errors_tmp is not None and errors_tmp.stat().st_size:
+            with open(errors_tmp, "rb") as errors:
+                size = errors_tmp.stat().st_size
+                # Copy all but the trailing ",\n" of the last entry.
+                remaining = size - 2
+                while remaining > 0:
+                    block = errors.read(min(1 << 20, remaining))
+                    out.write(block)
+                    remaining -= len(block)
+                out.write(b"\n")
+        out.write(b'],\n"summary": ')
+        out.write(orjson.dumps(result.summary(), option=orjson.OPT_INDENT_2))
+        out.write(b"}\n")
+
+
+def format_summary(result: ValidationResult) -> str:
+    """The human summary ``dataset-kit validate`` prints: totals, then errors by rule."""
+    files = len(result.files)
+    lines = [
+        f"{result.records:,} records read from {files:,} file{'s' if files != 1 else ''}: "
+        f"{result.valid:,} valid, {result.invalid:,} invalid."
+    ]
+    groups = result.sorted_groups()
+    if groups:
+        lines += ["", "Errors by rule (JSON pointer, keyword):"]
+        for group in groups:
+            pointer = group.pointer or "(record)"
+            lines.append(f"  {group.count:>8,}  {pointer}  [{group.keyword}]")
+            for example in group.examples:
+                ident = f" id={example['id']}" if example["id"] is not None else ""
+                message = example["message"]
+                if len(message) > 160:
+                    message = message[:157] + "..."
+                lines.append(f"            {example['file']}:{example['line']}{ident}: {message}")
+    notes = result.notes.lines()
+    if notes:
+        lines += ["", "Accepted with notes:"] + [f"  {line}" for line in notes]
+    written = []
+    if result.report_path:
+        written.append(f"report: {result.report_path}")
+    if result.rejects_path:
+        written.append(f"rejects: {result.rejects_path}")
+    if written:
+        lines += ["", "Wrote " + "; ".join(written)]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The bundled JSON schema(s); the files here ship inside the wheel as package data."""
