@@ -162,14 +162,57 @@ def open_binary(path: Path) -> BinaryIO:
     if name.endswith(".gz"):
         return gzip.open(path, "rb")  # type: ignore[return-value]
     if name.endswith(".zst"):
+        return io.BufferedReader(_ZstdReader(path), buffer_size=1 << 20)  # type: ignore[return-value]
+    return open(path, "rb", buffering=1 << 20)
+
+
+class _ZstdReader(io.RawIOBase):
+    """Decompress a (multi-frame) ``.zst`` file, raising ``EOFError`` if it is cut short.
+
+    ``zstandard``'s own stream reader returns end-of-file quietly when the last frame
+    is incomplete, which would drop the tail of a truncated file without a word.
+    """
+
+    def __init__(self, path: Path) -> None:
         import zstandard
 
-        raw = open(path, "rb")  # noqa: SIM115 - closed by the wrapper
-        reader = zstandard.ZstdDecompressor().stream_reader(
-            raw, read_across_frames=True, closefd=True
-        )
-        return io.BufferedReader(reader, buffer_size=1 << 20)  # type: ignore[arg-type]
-    return open(path, "rb", buffering=1 << 20)
+        self._zstd = zstandard
+        self._file = open(path, "rb")  # noqa: SIM115 - closed in close()
+        self._decompressor = zstandard.ZstdDecompressor().decompressobj()
+        self._in_frame = False
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = self._file.read(1 << 20)
+            if not chunk:
+                if self._in_frame:
+                    raise EOFError("zstd stream ended in the middle of a frame")
+                return 0
+            self._pending = self._feed(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def _feed(self, chunk: bytes) -> bytes:
+        out = []
+        while chunk:
+            self._in_frame = True
+            out.append(self._decompressor.decompress(chunk))
+            if not self._decompressor.eof:
+                break
+            chunk = self._decompressor.unused_data
+            self._decompressor = self._zstd.ZstdDecompressor().decompressobj()
+            self._in_frame = False
+        return b"".join(out)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 def parse_json_object(raw: bytes) -> tuple[dict[str, Any] | None, ReadProblem | None]:
@@ -388,6 +431,10 @@ def _scan_json_array(stream: BinaryIO, head: bytes, display: str) -> Iterator[Re
         if not chunk:
             break
         buf.extend(chunk)
+    # The array was cut off: the element in progress may still be whole, so try it.
+    raw = bytes(buf[element_from:]) if depth >= 1 and element_from >= 0 else b""
+    if raw.strip():
+        yield _element(display, element_from_line, raw)
     yield Record(
         display,
         line,

@@ -87,14 +87,23 @@ def _pointer(parts: Iterable[Any]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def check_schema(schema: Mapping[str, Any] | bool) -> None:
-    """Raise :class:`SchemaError` unless ``schema`` is valid against its meta-schema."""
+def check_schema(
+    schema: Mapping[str, Any] | bool, resources: Mapping[str, Any] | None = None
+) -> None:
+    """Raise :class:`SchemaError` unless ``schema`` is valid against its meta-schema.
+
+    ``resources`` may hold a custom meta-schema that ``$schema`` names.
+    """
     if isinstance(schema, bool):
         return
     if not isinstance(schema, Mapping):
         raise SchemaError("a schema must be a JSON object or boolean")
+    meta_uri = schema.get("$schema")
+    registry = None
+    if resources and isinstance(meta_uri, str) and meta_uri in resources:
+        registry = jsonschema_rs.Registry([(meta_uri, resources[meta_uri])])
     try:
-        jsonschema_rs.meta.validate(dict(schema))
+        jsonschema_rs.meta.validate(dict(schema), registry=registry)
     except jsonschema_rs.ReferencingError as exc:
         raise SchemaError(f"schema cannot be checked: {exc}") from exc
     except jsonschema_rs.ValidationError as exc:
@@ -125,7 +134,7 @@ class Validator:
         resources: Mapping[str, Any] | None = None,
         base_dir: str | os.PathLike[str] | None = None,
     ) -> None:
-        check_schema(schema)
+        check_schema(schema, resources)
         self.schema = schema
         self._resources = dict(resources or {})
         self._base_dir = Path(base_dir) if base_dir is not None else None
@@ -142,10 +151,12 @@ class Validator:
         if uri in self._resources:
             return self._resources[uri]
         parsed = urlparse(uri)
-        if parsed.scheme == "file":
+        # A schema without $id gets the base URI json-schema:///, so a relative
+        # "$ref": "part.json" arrives as json-schema:///part.json: a file next to it.
+        if parsed.scheme in ("file", "json-schema"):
             path = Path(unquote(parsed.path))
-            if self._base_dir is not None and not path.is_absolute():
-                path = self._base_dir / path
+            if self._base_dir is not None and parsed.scheme == "json-schema":
+                path = self._base_dir / path.relative_to("/")
             return orjson.loads(path.read_bytes())
         raise ValueError(
             f"$ref to {uri} cannot be resolved offline: pass it in `resources` "

@@ -1,0 +1,51 @@
+"""Shared pytest fixtures: a CLI runner and small corpus writers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def article(n: int, **overrides: object) -> dict:
+    """A valid article record numbered ``n``; overrides replace or add fields."""
+    record = {
+        "id": f"a{n:05d}",
+        "title": f"Headline number {n}",
+        "text": f"Body of article {n}. It has a few sentences.\n\nAnd a second paragraph.",
+        "url": f"https://news.example.org/{n}",
+        "source": "Example News",
+        "authors": ["Jane Doe"],
+        "published_at": "2023-04-18T06:12:00+00:00",
+        "language": "en",
+    }
+    record.update(overrides)
+    return record
+
+
+@pytest.fixture
+def write_jsonl(tmp_path: Path) -> Callable[..., Path]:
+    """Write records (dicts, or raw bytes/str lines) as a JSONL file under tmp_path."""
+
+    def write(name: str, rows: list, *, newline: bytes = b"\n") -> Path:
+        path = tmp_path / name
+        lines = []
+        for row in rows:
+            if isinstance(row, bytes):
+                lines.append(row)
+            elif isinstance(row, str):
+                lines.append(row.encode("utf-8"))
+            else:
+                lines.append(json.dumps(row).encode("utf-8"))
+        path.write_bytes(b"".join(line + newline for line in lines))
+        return path
+
+    return write
