@@ -16,7 +16,9 @@ that says what was expected.
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,7 @@ from .errors import SchemaError
 from .reading import Record
 
 DEFAULT_SCHEMA_NAME = "article.schema.json"
+ENGINES = ("rust", "python")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +136,20 @@ class Validator:
         assert_formats: bool = True,
         resources: Mapping[str, Any] | None = None,
         base_dir: str | os.PathLike[str] | None = None,
+        engine: str = "rust",
     ) -> None:
+        if engine not in ENGINES:
+            raise SchemaError(f"unknown validation engine {engine!r}; use one of {ENGINES}")
         check_schema(schema, resources)
         self.schema = schema
+        self.engine = engine
         self._resources = dict(resources or {})
         self._base_dir = Path(base_dir) if base_dir is not None else None
+        if engine == "python":
+            self._py = _python_validator(schema, assert_formats, self._retrieve)
+            self.is_valid = self._py.is_valid  # type: ignore[method-assign]
+            self.errors = self._python_errors  # type: ignore[method-assign]
+            return
         try:
             self._rs = jsonschema_rs.validator_for(
                 schema if isinstance(schema, bool) else dict(schema),
@@ -163,6 +175,9 @@ class Validator:
             "or use a file reference"
         )
 
+    def _python_errors(self, instance: Any) -> list[Issue]:
+        return [_python_issue(error) for error in self._py.iter_errors(instance)]
+
     def is_valid(self, instance: Any) -> bool:
         """True when ``instance`` is valid (fast: builds no error objects)."""
         return self._rs.is_valid(instance)
@@ -170,6 +185,59 @@ class Validator:
     def errors(self, instance: Any) -> list[Issue]:
         """Every reason ``instance`` is invalid, in a deterministic order; [] if valid."""
         return [_issue(error) for error in self._rs.iter_errors(instance)]
+
+
+def _python_validator(schema: Any, assert_formats: bool, retrieve: Any) -> Any:
+    # The reference implementation: slower, but useful to cross-check a verdict, and
+    # it is what the benchmark compares against. The format-nongpl extra is what makes
+    # its FORMAT_CHECKER check date-time, uri and friends instead of skipping them.
+    from jsonschema.validators import validator_for
+    from referencing import Registry, Resource
+
+    def retrieve_resource(uri: str) -> Any:
+        return Resource.from_contents(retrieve(uri))
+
+    cls = validator_for(schema)
+    return cls(
+        schema,
+        format_checker=cls.FORMAT_CHECKER if assert_formats else None,
+        registry=Registry(retrieve=retrieve_resource),
+    )
+
+
+_UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)")
+
+
+def _python_issue(error: Any) -> Issue:
+    keyword = str(error.validator)
+    path = list(error.absolute_path)
+    message = error.message
+    if keyword == "required":
+        path.append(ast.literal_eval(message.split(" is a required property")[0]))
+    elif keyword == "additionalProperties":
+        found = _UNEXPECTED.search(message)
+        names = ast.literal_eval(f"({found.group(1)},)") if found else ()
+        if len(names) == 1:
+            path.append(names[0])
+        message = _unknown_fields_message(list(names))
+    elif error.context:
+        branches: dict[Any, list[str]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub.message)
+        head = (
+            repr(error.instance) if not isinstance(error.instance, str) else f'"{error.instance}"'
+        )
+        wanted = "; ".join(" and ".join(messages) for messages in branches.values())
+        message = f"{head} matches none of the allowed forms: {wanted}"
+    return Issue(_pointer(path), keyword, message)
+
+
+def _unknown_fields_message(names: list[str]) -> str:
+    return (
+        f"unknown field{'s' if len(names) > 1 else ''} "
+        + ", ".join(repr(name) for name in names)
+        + " (the schema allows no other fields; check the spelling or extend the schema)"
+    )
 
 
 def _issue(error: Any) -> Issue:
@@ -185,11 +253,7 @@ def _issue(error: Any) -> Issue:
         unexpected = list(kind.unexpected)
         if len(unexpected) == 1:
             path.append(unexpected[0])
-        message = (
-            f"unknown field{'s' if len(unexpected) > 1 else ''} "
-            + ", ".join(repr(name) for name in unexpected)
-            + " (the schema allows no other fields; check the spelling or extend the schema)"
-        )
+        message = _unknown_fields_message(unexpected)
     elif hasattr(kind, "context") and kind.context:
         # anyOf/oneOf: "not valid under any of the schemas" says nothing; list what each
         # alternative wanted instead.

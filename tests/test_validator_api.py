@@ -61,3 +61,32 @@ def test_read_records_streams_with_provenance(tmp_path):
     assert records[1].where.endswith("a.jsonl:3")
     with pytest.raises(InputError):
         list(read_records([tmp_path / "none.jsonl"]))
+
+
+def test_python_reference_engine_agrees_on_the_article_schema(runner, write_jsonl, tmp_path):
+    from dataset_kit.cli import cli
+
+    records = [
+        article(1),
+        article(2, published_at="11/11/2022 4:07 PM"),
+        article(3, url="::not a uri"),
+        article(4, language="english!"),
+        article(5, authors=["", "B"], extra=True),
+        {"id": "6", "title": " ", "text": "x"},
+        article(7, published_at="2022-02-30"),
+        article(8, word_count=-1, furniture_ratio=1.5),
+    ]
+    schema = load_schema()
+    rust, python = Validator(schema), Validator(schema, engine="python")
+    for record in records:
+        assert rust.is_valid(record) == python.is_valid(record), record
+        rust_keys = {(i.pointer, i.keyword) for i in rust.errors(record)}
+        python_keys = {(i.pointer, i.keyword) for i in python.errors(record)}
+        assert rust_keys == python_keys, record
+    path = write_jsonl("c.jsonl", records)
+    outputs = [
+        runner.invoke(cli, ["validate", str(path), "--engine", engine])
+        for engine in ("rust", "python")
+    ]
+    assert [o.exit_code for o in outputs] == [1, 1]
+    assert all("8 records read from 1 file: 1 valid, 7 invalid." in o.output for o in outputs)
