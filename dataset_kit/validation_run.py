@@ -15,7 +15,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -78,6 +78,13 @@ class RangeTask:
 @dataclass(frozen=True)
 class RecordsTask:
     records: list[Record]
+
+
+@dataclass(frozen=True)
+class FilesTask:
+    """Small whole files (page dumps) read by the worker itself, so ingest runs in parallel."""
+
+    paths: list[str]
 
 
 @dataclass
@@ -146,7 +153,7 @@ def _record_id(data: Any) -> Any:
     return None
 
 
-def _run_task(task: RangeTask | RecordsTask) -> TaskResult:
+def _run_task(task: RangeTask | RecordsTask | FilesTask) -> TaskResult:
     validator = _worker_validator
     assert validator is not None, "worker not initialised"
     notes = ReadNotes()
@@ -202,7 +209,12 @@ def _run_task(task: RangeTask | RecordsTask) -> TaskResult:
         else:
             line_count = number  # every line, blank or not, was numbered; counting is slow
         return TaskResult(task.display, records, valid, line_count, notes, invalid)
-    for record in task.records:
+    batch: Iterable[Record] = (
+        task.records if isinstance(task, RecordsTask) else _read_files(task.paths, notes)
+    )
+    file = task.paths[0] if isinstance(task, FilesTask) else ""
+    for record in batch:
+        file = file or record.file
         records += 1
         issues = record_issues(validator, record)
         if not issues:
@@ -218,8 +230,12 @@ def _run_task(task: RangeTask | RecordsTask) -> TaskResult:
                 record.data if record.raw is None else None,
             )
         )
-    file = task.records[0].file if task.records else ""
     return TaskResult(file, records, valid, 0, notes, invalid)
+
+
+def _read_files(paths: list[str], notes: ReadNotes) -> Iterator[Record]:
+    for path in paths:
+        yield from read_file(Path(path), notes, path)
 
 
 # --- planning ------------------------------------------------------------------------
@@ -244,10 +260,15 @@ def _line_aligned_ranges(path: Path, size: int) -> Iterator[tuple[int, int]]:
             start = end
 
 
-def plan_tasks(paths: Sequence[Path], notes: ReadNotes) -> Iterator[RangeTask | RecordsTask]:
+def plan_tasks(
+    paths: Sequence[Path], notes: ReadNotes
+) -> Iterator[RangeTask | RecordsTask | FilesTask]:
     """Cut the inputs into tasks, lazily, in input order."""
     for path in paths:
         display = str(path)
+        if input_kind(path) == "txt":
+            yield FilesTask([display])
+            continue
         if _is_plain_jsonl(path):
             for start, end in _line_aligned_ranges(path, path.stat().st_size):
                 yield RangeTask(str(path), display, start, end)
