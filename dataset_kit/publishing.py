@@ -1,0 +1,1152 @@
+"""Publish an export folder to a dataset repo on the Hugging Face Hub: checked first,
+idempotent, verified afterwards.
+
+``publish(DIR, "owner/name")`` makes the repo hold exactly what the export's manifest
+lists, and nothing that an earlier publish left behind:
+
+1. **Preflight, before any request.** DIR must be a complete export (the manifest is
+   there and every file it lists is present with the size and sha256 it records), the
+   card's YAML metadata must pass the vocabulary check (:mod:`dataset_kit.vocabulary`:
+   a known license is set, known task and size categories, language codes), its
+   ``configs`` patterns must match the shards and its split row counts the manifest,
+   and the repo id must be well formed. Every problem is listed at once.
+2. **Plan.** The remote file list of the target revision (sizes, LFS sha256, git blob
+   ids) is compared with the manifest. Only ``README.md``, ``croissant.json``,
+   ``data/**`` and ``assets/**`` are published; a remote file under ``data/`` or
+   ``assets/`` that the manifest does not list (a shard from a bigger earlier export) is
+   deleted in the same commit that uploads the new files. Unchanged files are not sent,
+   so an unchanged export makes no commit at all, and a grown one sends only the shards
+   that changed. ``dry_run`` stops here and sends nothing that could change the repo.
+3. **Commit.** One commit, or several of at most ``max_files_per_commit`` files when
+   there are very many (shards first, the card last, so the card never points at shards
+   that are not there yet). Each commit names its parent, so a concurrent push is
+   detected instead of overwritten; the Hub applies a commit atomically, so a failed
+   one leaves the repo as it was.
+4. **Verify.** The remote file list at the new commit is read back and compared with
+   the manifest again (sizes, LFS sha256 or git blob id); the commit URL is reported.
+
+Rate limiting (429, honouring ``Retry-After``), server errors (5xx) and dropped
+connections are retried a bounded number of times with exponential backoff. After a
+failed commit the remote state is read again before retrying, so a commit whose answer
+was lost is not made twice; re-running ``publish`` after any failure finishes the job
+for the same reason. Authentication problems (no token, 401, read-only token or no
+write access: 403) and a missing revision fail at once with their own exit code.
+
+The token comes from ``token=``, then ``HF_TOKEN``, then the ``huggingface_hub`` login.
+It is passed only to the client: it is never printed, logged, stored in the plan or
+result, and any message that could echo it is redacted. ``HF_ENDPOINT`` is read at call
+time, so a self-hosted hub or mirror works; ``HF_HUB_OFFLINE=1`` gives a dry run that
+plans against an empty repo without any network access.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from . import __version__
+from .errors import DatasetKitError
+from .manifest import FileEntry, Manifest, load_manifest, verify_files
+
+if TYPE_CHECKING:  # pragma: no cover
+    from huggingface_hub import HfApi
+
+REPO_TYPE = "dataset"
+DEFAULT_REVISION = "main"
+DEFAULT_MAX_FILES_PER_COMMIT = 100
+# The Hub answers paths-info for at most 1,000 paths; stay well below.
+PATHS_INFO_BATCH = 500
+PUBLISHED_FILES = ("README.md", "croissant.json")
+PUBLISHED_FOLDERS = ("data/", "assets/")
+# Remote files under these folders that the manifest does not list are stale.
+MANAGED_FOLDERS = ("data", "assets")
+
+# Repo ids as the Hub accepts them: owner and name of 1-96 characters among letters,
+# digits, '_', '.', '-', not starting or ending with '.' or '-', without '--' or '..'.
+_NAME = r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]{0,94}[A-Za-z0-9_])?"
+_REPO_ID = re.compile(rf"({_NAME})/({_NAME})")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+# -- errors ---------------------------------------------------------------------------
+
+
+class PublishError(DatasetKitError):
+    """Publishing failed; ``exit_code`` is what ``dataset-kit publish`` exits with."""
+
+    exit_code = 2
+
+
+class PreflightError(PublishError):
+    """The export folder or its card is not fit to publish; nothing was sent (exit 2)."""
+
+    def __init__(self, export_dir: Path, problems: list[str]) -> None:
+        self.problems = problems
+        listing = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            f"{export_dir}: not ready to publish, nothing was sent "
+            f"({len(problems)} problem{'s' if len(problems) != 1 else ''}):\n{listing}"
+        )
+
+
+class HubAuthError(PublishError):
+    """No token, a token the Hub rejects (401), or no write access (403). Exit 3."""
+
+    exit_code = 3
+
+
+class HubNotFoundError(PublishError):
+    """The revision (branch) to publish to does not exist. Exit 4."""
+
+    exit_code = 4
+
+
+class HubUnavailableError(PublishError):
+    """Rate limited, server errors or dropped connections after all retries, or offline. Exit 5."""
+
+    exit_code = 5
+
+
+class HubRejectedError(PublishError):
+    """The Hub refused a request for a reason retrying cannot fix (e.g. card YAML). Exit 6."""
+
+    exit_code = 6
+
+
+class VerificationError(PublishError):
+    """After the commit, the remote files differ from the manifest. Exit 7."""
+
+    exit_code = 7
+
+
+# -- plan and result --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file to ``add``, ``update`` or ``delete`` on the Hub.
+
+    ``bytes`` is the local size (for ``delete``, the remote size); ``remote_bytes`` is
+    the size on the Hub before an ``update``.
+    """
+
+    action: str
+    path: str
+    bytes: int
+    remote_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A file as the Hub lists it: size, git blob id and, for LFS files, the sha256."""
+
+    path: str
+    size: int
+    blob_id: str
+    lfs_sha256: str | None = None
+
+
+@dataclass
+class PublishPlan:
+    """What :func:`publish` would do; :func:`plan_publish` computes it without writing."""
+
+    export_dir: Path
+    repo_id: str
+    revision: str
+    endpoint: str
+    private: bool
+    create_pr: bool
+    files: list[FileEntry]
+    changes: list[FileChange]
+    unchanged: list[str]
+    repo_exists: bool | None
+    repo_private: bool | None
+    remote_head: str | None
+    token_source: str | None
+    token_role: str | None
+    user: str | None
+    offline: bool = False
+    notes: list[str] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
+
+    @property
+    def additions(self) -> list[FileChange]:
+        return [c for c in self.changes if c.action == "add"]
+
+    @property
+    def updates(self) -> list[FileChange]:
+        return [c for c in self.changes if c.action == "update"]
+
+    @property
+    def deletions(self) -> list[FileChange]:
+        return [c for c in self.changes if c.action == "delete"]
+
+    @property
+    def upload_bytes(self) -> int:
+        return sum(c.bytes for c in self.changes if c.action != "delete")
+
+    @property
+    def repo_url(self) -> str:
+        return f"{self.endpoint}/datasets/{self.repo_id}"
+
+    def describe(self) -> list[str]:
+        """The plan as lines of text: target, token source, and every change with sizes."""
+        if self.repo_exists is None:
+            state = "remote state unknown (offline)"
+        elif self.repo_exists:
+            visibility = "private" if self.repo_private else "public"
+            state = f"{visibility} repo, at {self.remote_head[:12] if self.remote_head else '?'}"
+        else:
+            state = (
+                f"does not exist yet: it will be created {'private' if self.private else 'public'}"
+            )
+        lines = [
+            f"Target: dataset repo {self.repo_id} on {self.endpoint}, revision {self.revision}"
+            + (" (as a pull request)" if self.create_pr else ""),
+            f"Repo: {state}",
+            "Token: "
+            + (
+                f"from {self.token_source}"
+                + (f", user {self.user}" if self.user else "")
+                + (f", {self.token_role} access" if self.token_role else "")
+                if self.token_source
+                else "none found"
+            ),
+        ]
+        lines.append(
+            f"Plan: {len(self.additions)} to add, {len(self.updates)} to update, "
+            f"{len(self.deletions)} to delete, {len(self.unchanged)} unchanged; "
+            f"{human_bytes(self.upload_bytes)} to upload"
+        )
+        width = max((len(c.path) for c in self.changes), default=0)
+        for change in self.changes:
+            if change.action == "update":
+                size = f"{human_bytes(change.bytes)} (was {human_bytes(change.remote_bytes or 0)})"
+            elif change.action == "delete":
+                size = f"{human_bytes(change.bytes)} on the Hub"
+            else:
+                size = human_bytes(change.bytes)
+            lines.append(f"  {change.action:<6}  {change.path:<{width}}  {size}")
+        lines += [f"Note: {note}" for note in self.notes]
+        return lines
+
+
+@dataclass(frozen=True)
+class CommitRecord:
+    oid: str
+    url: str
+    title: str
+
+
+@dataclass
+class PublishResult:
+    """What :func:`publish` did. ``committed`` is false for a dry run or an unchanged export."""
+
+    plan: PublishPlan
+    dry_run: bool
+    commits: list[CommitRecord] = field(default_factory=list)
+    revision: str | None = None
+    pr_url: str | None = None
+    verified_files: int = 0
+
+    @property
+    def committed(self) -> bool:
+        return bool(self.commits)
+
+    @property
+    def commit_url(self) -> str | None:
+        return self.commits[-1].url if self.commits else None
+
+
+# -- retries ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries with exponential backoff for rate limits, 5xx and lost connections.
+
+    ``attempts`` counts every try of one step, the first included. A ``Retry-After``
+    from the Hub is honoured as given (plus nothing), unless it exceeds
+    ``max_retry_after``: then publish stops and says when to try again.
+    """
+
+    attempts: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    max_retry_after: float = 300.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after
+        return min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+@dataclass
+class _Failure:
+    # auth, forbidden, revision, repo, conflict, rate_limited, server, network,
+    # rejected or offline
+    kind: str
+    message: str
+    status: int | None = None
+    retry_after: float | None = None
+
+    @property
+    def transient(self) -> bool:
+        return self.kind in ("rate_limited", "server", "network")
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("Retry-After")
+    if value is not None and value.strip().isdigit():
+        return float(value.strip())
+    match = re.search(r";\s*t\s*=\s*(\d+)", headers.get("RateLimit") or "")
+    return float(match.group(1)) if match else None
+
+
+def _classify(exc: BaseException) -> _Failure | None:
+    """What kind of failure ``exc`` is, or None when it is not a Hub/network failure."""
+    import httpx2
+    from huggingface_hub.errors import (
+        HfHubHTTPError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    for err in _chain(exc):
+        if isinstance(err, OfflineModeIsEnabled):
+            return _Failure("offline", "offline mode is on (HF_HUB_OFFLINE): unset it to publish")
+        if isinstance(err, HfHubHTTPError) and err.response is not None:
+            status = err.response.status_code
+            detail = (err.server_message or "").strip().splitlines()
+            text = f"HTTP {status}" + (f": {detail[0]}" if detail else "")
+            if isinstance(err, RevisionNotFoundError):
+                return _Failure("revision", text, status)
+            if isinstance(err, RepositoryNotFoundError):
+                return _Failure("repo", text, status)
+            if status == 401:
+                return _Failure("auth", text, status)
+            if status == 403:
+                return _Failure("forbidden", text, status)
+            if status in (409, 412):
+                return _Failure("conflict", text, status)
+            if status == 429:
+                return _Failure("rate_limited", text, status, _retry_after(err.response.headers))
+            if status == 408 or status >= 500:
+                return _Failure("server", text, status, _retry_after(err.response.headers))
+            return _Failure("rejected", text, status)
+        if isinstance(err, httpx2.UnsupportedProtocol):
+            return _Failure("rejected", f"bad endpoint URL: {err}")
+        if isinstance(err, httpx2.TransportError):
+            return _Failure("network", f"connection problem: {type(err).__name__}: {err}")
+        if isinstance(err, json.JSONDecodeError):
+            return _Failure("server", "the Hub sent an answer that is not valid JSON")
+        if isinstance(err, ValueError) and "Invalid metadata in README.md" in str(err):
+            return _Failure("rejected", str(err))
+        if isinstance(err, ValueError) and "LFS batch API returned errors" in str(err):
+            return _Failure("rejected", str(err))
+    return None
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def human_bytes(n: int) -> str:
+    """``1234567`` -> ``1.2 MB`` (decimal units, as the Hub shows sizes)."""
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
+
+
+def git_blob_oid(path: Path) -> str:
+    """The git blob id of a file, which the Hub reports for files not stored in LFS."""
+    digest = hashlib.sha1(b"blob %d\0" % path.stat().st_size)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_repo_id(repo_id: str) -> list[str]:
+    """Problems with ``repo_id`` (``owner/name``); empty when the Hub would accept it."""
+    match = _REPO_ID.fullmatch(repo_id or "")
+    if match is None:
+        return [
+            f"repo id {repo_id!r} is not OWNER/NAME (letters, digits, '-', '_', '.'; "
+            "at most 96 characters each; not starting or ending with '-' or '.')"
+        ]
+    if any("--" in part or ".." in part for part in match.groups()):
+        return [f"repo id {repo_id!r}: '--' and '..' are not allowed"]
+    return []
+
+
+def is_published_path(path: str) -> bool:
+    """True for the files publish uploads: README.md, croissant.json, data/**, assets/**."""
+    return path in PUBLISHED_FILES or path.startswith(PUBLISHED_FOLDERS)
+
+
+def read_card_metadata(readme: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    """The YAML front matter of a dataset card, and problems reading it."""
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, ["README.md: missing (run `dataset-kit card` or `export` to write it)"]
+    except UnicodeDecodeError as exc:
+        return None, [f"README.md: not UTF-8 text ({exc})"]
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        return None, ["README.md: no YAML metadata block (--- ... ---) at the top"]
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 2}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [f"README.md{where}: invalid YAML metadata: {reason}"]
+    if not isinstance(data, dict):
+        return None, ["README.md: the YAML metadata must be a mapping"]
+    return data, []
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+def _config_patterns(metadata: dict[str, Any]) -> list[tuple[str, str]]:
+    """(config name, data_files pattern) pairs from the card's ``configs``."""
+    pairs = []
+    configs = metadata.get("configs")
+    for config in configs if isinstance(configs, list) else []:
+        if not isinstance(config, dict):
+            continue
+        name = str(config.get("config_name", "default"))
+        data_files = config.get("data_files")
+        items = data_files if isinstance(data_files, list) else [data_files]
+        for item in items:
+            paths = item.get("path") if isinstance(item, dict) else item
+            for pattern in paths if isinstance(paths, list) else [paths]:
+                if isinstance(pattern, str):
+                    pairs.append((name, pattern))
+    return pairs
+
+
+def _card_consistency(metadata: dict[str, Any], manifest: Manifest) -> list[str]:
+    """The card's configs must point at the shards, and its split sizes match them."""
+    problems = []
+    shards = [f.path for f in manifest.data_files()]
+    pairs = _config_patterns(metadata)
+    if pairs:
+        regexes = [(name, pattern, _glob_regex(pattern)) for name, pattern in pairs]
+        for name, pattern, regex in regexes:
+            if not any(regex.fullmatch(path) for path in shards):
+                problems.append(
+                    f"README.md: configs[{name}] data_files pattern {pattern!r} matches no shard"
+                )
+        for path in shards:
+            if not any(regex.fullmatch(path) for _, _, regex in regexes):
+                problems.append(f"README.md: no configs data_files pattern covers {path}")
+    infos = metadata.get("dataset_info")
+    for info in infos if isinstance(infos, list) else [infos]:
+        if not isinstance(info, dict) or not isinstance(info.get("splits"), list):
+            continue
+        for split in info["splits"]:
+            if not isinstance(split, dict) or split.get("name") not in manifest.splits:
+                if isinstance(split, dict):
+                    problems.append(
+                        f"README.md: dataset_info lists split {split.get('name')!r}, "
+                        "which the export does not have"
+                    )
+                continue
+            rows = manifest.splits[split["name"]].rows
+            if split.get("num_examples") != rows:
+                problems.append(
+                    f"README.md: dataset_info says split {split['name']} has "
+                    f"{split.get('num_examples')} rows, the manifest says {rows}"
+                )
+    return problems
+
+
+def preflight(export_dir: str | os.PathLike[str], repo_id: str) -> Manifest:
+    """Check everything that can be checked locally; raise :class:`PreflightError`.
+
+    Returns the manifest when the folder is a complete, consistent export whose card
+    passes the vocabulary check and ``repo_id`` is well formed.
+    """
+    from .vocabulary import check_card_metadata
+
+    root = Path(export_dir)
+    problems = check_repo_id(repo_id)
+    if not root.is_dir():
+        raise PreflightError(root, [*problems, f"{root}: not a folder"])
+    try:
+        manifest = load_manifest(root)
+    except DatasetKitError as exc:
+        raise PreflightError(root, [*problems, str(exc)]) from exc
+    problems += verify_files(root, manifest)
+    listed = {entry.path for entry in manifest.files}
+    for entry in manifest.files:
+        if not is_published_path(entry.path):
+            problems.append(
+                f"{entry.path}: listed in the manifest but not publishable "
+                "(only README.md, croissant.json, data/ and assets/ are)"
+            )
+    if "README.md" not in listed:
+        problems.append("README.md: not listed in the manifest (run `dataset-kit card DIR`)")
+    for extra in ("README.md", "croissant.json"):
+        if extra not in listed and (root / extra).is_file():
+            problems.append(f"{extra}: in the folder but not in the manifest")
+    assets = root / "assets"
+    if assets.is_dir():
+        for path in sorted(assets.rglob("*")):
+            relative = path.relative_to(root).as_posix()
+            if path.is_file() and relative not in listed:
+                problems.append(f"{relative}: in assets/ but not in the manifest")
+    if not manifest.data_files():
+        problems.append("the manifest lists no data shards")
+    metadata, card_problems = read_card_metadata(root / "README.md")
+    problems += card_problems
+    if metadata is not None:
+        vocabulary = check_card_metadata(metadata)
+        problems += [f"README.md metadata: {p}" for p in vocabulary]
+        license_id = metadata.get("license")
+        if not license_id and not any(p.startswith("license") for p in vocabulary):
+            problems.append("README.md metadata: license: missing")
+        problems += _card_consistency(metadata, manifest)
+    if problems:
+        raise PreflightError(root, problems)
+    return manifest
+
+
+def resolve_token(token: str | None) -> tuple[str | None, str | None]:
+    """(token, where it came from): ``--token``, ``HF_TOKEN``, or the huggingface_hub login."""
+    if token and token.strip():
+        return token.strip(), "--token"
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value, name
+    from huggingface_hub import get_token
+
+    stored = get_token()
+    if stored:
+        return stored, "the huggingface_hub login"
+    return None, None
+
+
+def resolve_endpoint(endpoint: str | None) -> str:
+    """``endpoint``, else ``HF_ENDPOINT`` as set now, else the public Hub."""
+    value = endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    return value.rstrip("/")
+
+
+def _offline() -> bool:
+    from huggingface_hub import constants
+
+    env = os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE")
+    return env or bool(constants.HF_HUB_OFFLINE)
+
+
+def _batches(changes: list[FileChange], size: int) -> list[list[FileChange]]:
+    """Split changes into commits: shards and assets first, deletions, the card last."""
+
+    def rank(change: FileChange) -> tuple[int, str]:
+        if change.action == "delete":
+            return (2, change.path)
+        if change.path.startswith("data/"):
+            return (0, change.path)
+        if change.path.startswith("assets/"):
+            return (1, change.path)
+        return (3 if change.path == "README.md" else 2, change.path)
+
+    ordered = sorted(changes, key=rank)
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+@contextlib.contextmanager
+def progress_bars(show: bool) -> Iterator[None]:
+    """Hide huggingface_hub's upload progress bars for a block unless ``show``."""
+    from huggingface_hub.utils import (
+        are_progress_bars_disabled,
+        disable_progress_bars,
+        enable_progress_bars,
+    )
+
+    if show or are_progress_bars_disabled():
+        yield
+        return
+    disable_progress_bars()
+    try:
+        yield
+    finally:
+        enable_progress_bars()
+
+
+# -- talking to the Hub -----------------------------------------------------------------
+
+
+class _Session:
+    """The client, the token and the retry policy for one publish; never shown to users."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        token: str | None,
+        retry: RetryPolicy,
+        log: Callable[[str], None],
+    ) -> None:
+        from huggingface_hub import HfApi
+
+        self.endpoint = endpoint
+        self._token = token
+        self.retry = retry
+        self.log = log
+        # token=False stops the client from looking for a token of its own: the one
+        # resolved here (or none) is the only one ever sent.
+        self.api: HfApi = HfApi(
+            endpoint=endpoint,
+            token=token if token else False,
+            library_name="dataset-kit",
+            library_version=__version__,
+        )
+
+    def redact(self, text: str) -> str:
+        return text.replace(self._token, "<token>") if self._token else text
+
+    def error(self, failure: _Failure, what: str, repo_id: str) -> PublishError:
+        message = self.redact(f"{what}: {failure.message}")
+        if failure.kind == "auth":
+            return HubAuthError(
+                f"{message}\nThe Hub did not accept the token. Check it, or log in again "
+                "with `hf auth login` (HF_TOKEN takes precedence over a login)."
+            )
+        if failure.kind == "forbidden":
+            return HubAuthError(
+                f"{message}\nThe token has no write access to {repo_id}: use a token with "
+                "write permission for that user or organization, or publish with "
+                "--create-pr to propose the change as a pull request."
+            )
+        if failure.kind == "revision":
+            return HubNotFoundError(
+                f"{message}\nThe revision does not exist in {repo_id}: create the branch "
+                "first, or leave out --revision to publish to main."
+            )
+        if failure.kind == "repo":
+            return HubNotFoundError(
+                f"{message}\nThe repo {repo_id} does not exist or the token cannot see it."
+            )
+        if failure.kind == "offline":
+            return HubUnavailableError(message)
+        if failure.transient:
+            return HubUnavailableError(
+                f"{message}\nGave up after {self.retry.attempts} attempts. Nothing "
+                "half-done was left on the Hub; run the same command again to finish."
+            )
+        if failure.kind == "conflict":
+            return HubUnavailableError(
+                f"{message}\nThe repo kept changing while publishing; run again."
+            )
+        return HubRejectedError(message)
+
+    def wait(self, failure: _Failure, attempt: int, what: str, repo_id: str) -> None:
+        """Sleep before the next try, or raise when the tries or the patience are spent."""
+        if attempt >= self.retry.attempts:
+            raise self.error(failure, what, repo_id)
+        delay = self.retry.delay(attempt, failure.retry_after)
+        if delay > self.retry.max_retry_after:
+            raise HubUnavailableError(
+                self.redact(
+                    f"{what}: {failure.message}\nThe Hub asks to wait {delay:.0f} s; "
+                    "run the same command again after that."
+                )
+            )
+        reason = "rate limited" if failure.kind == "rate_limited" else failure.message
+        self.log(
+            f"{what}: {reason}; retrying in {delay:g} s "
+            f"(attempt {attempt + 1} of {self.retry.attempts})"
+        )
+        self.retry.sleep(delay)
+
+    def call(self, what: str, repo_id: str, fn: Callable[[], Any]) -> Any:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return fn()
+            except Exception as exc:
+                failure = _classify(exc)
+                if failure is None:
+                    raise
+                if not failure.transient:
+                    raise self.error(failure, what, repo_id) from exc
+                self.wait(failure, attempt, what, repo_id)
+
+    # Each method below is one read or write, retried by ``call``.
+
+    def whoami(self) -> dict[str, Any]:
+        return self.call("checking the token", "", lambda: self.api.whoami(token=self._token))
+
+    def repo_state(self, repo_id: str, revision: str) -> tuple[bool, bool | None, str | None]:
+        """(exists, private, head commit of ``revision``); a missing repo is (False, None, None)."""
+        from huggingface_hub.errors import RepositoryNotFoundError
+
+        def info() -> Any:
+            try:
+                return self.api.dataset_info(repo_id, revision=revision)
+            except RepositoryNotFoundError:
+                return None
+
+        found = self.call(f"reading {repo_id}", repo_id, info)
+        if found is None:
+            return False, None, None
+        return True, bool(found.private), found.sha
+
+    def list_files(
+        self, repo_id: str, revision: str, folder: str | None = None
+    ) -> list[RemoteFile]:
+        from huggingface_hub.errors import RemoteEntryNotFoundError
+        from huggingface_hub.hf_api import RepoFile
+
+        def listing() -> list[RemoteFile]:
+            try:
+                entries = list(
+                    self.api.list_repo_tree(
+                        repo_id,
+                        path_in_repo=folder,
+                        recursive=True,
+                        revision=revision,
+                        repo_type=REPO_TYPE,
+                    )
+                )
+            except RemoteEntryNotFoundError:
+                return []
+            return [_remote(e) for e in entries if isinstance(e, RepoFile)]
+
+        return self.call(f"listing the files of {repo_id}", repo_id, listing)
+
+    def paths_info(self, repo_id: str, revision: str, paths: list[str]) -> dict[str, RemoteFile]:
+        from huggingface_hub.hf_api import RepoFile
+
+        found: dict[str, RemoteFile] = {}
+        for start in range(0, len(paths), PATHS_INFO_BATCH):
+            batch = paths[start : start + PATHS_INFO_BATCH]
+            entries = self.call(
+                f"reading back the files of {repo_id}",
+                repo_id,
+                lambda batch=batch: self.api.get_paths_info(
+                    repo_id, batch, revision=revision, repo_type=REPO_TYPE
+                ),
+            )
+            found.update({e.path: _remote(e) for e in entries if isinstance(e, RepoFile)})
+        return found
+
+    def pr_refs(self, repo_id: str) -> dict[str, str]:
+        refs = self.call(
+            f"listing the pull requests of {repo_id}",
+            repo_id,
+            lambda: self.api.list_repo_refs(
+                repo_id, repo_type=REPO_TYPE, include_pull_requests=True
+            ),
+        )
+        return {ref.ref: ref.target_commit for ref in refs.pull_requests or []}
+
+    def last_commit(self, repo_id: str, revision: str) -> tuple[str, list[str]]:
+        commits = self.call(
+            f"reading the history of {repo_id}",
+            repo_id,
+            lambda: self.api.list_repo_commits(repo_id, repo_type=REPO_TYPE, revision=revision),
+        )
+        return commits[0].title, list(commits[0].authors)
+
+
+def _remote(entry: Any) -> RemoteFile:
+    return RemoteFile(
+        path=entry.path,
+        size=entry.size,
+        blob_id=entry.blob_id,
+        lfs_sha256=entry.lfs.sha256 if entry.lfs is not None else None,
+    )
+
+
+def _same(entry: FileEntry, remote: RemoteFile, root: Path) -> bool:
+    if remote.size != entry.bytes:
+        return False
+    if remote.lfs_sha256 is not None:
+        return remote.lfs_sha256 == entry.sha256
+    return remote.blob_id == git_blob_oid(root / entry.path)
+
+
+def diff(
+    root: Path, files: Iterable[FileEntry], remote: dict[str, RemoteFile]
+) -> tuple[list[FileChange], list[str]]:
+    """(changes that make ``remote`` equal the manifest's files, paths already equal)."""
+    changes: list[FileChange] = []
+    unchanged: list[str] = []
+    wanted = {}
+    for entry in files:
+        wanted[entry.path] = entry
+        current = remote.get(entry.path)
+        if current is None:
+            changes.append(FileChange("add", entry.path, entry.bytes))
+        elif _same(entry, current, root):
+            unchanged.append(entry.path)
+        else:
+            changes.append(FileChange("update", entry.path, entry.bytes, current.size))
+    for path, current in sorted(remote.items()):
+        if path not in wanted and path.split("/", 1)[0] in MANAGED_FOLDERS and "/" in path:
+            changes.append(FileChange("delete", path, current.size))
+    order = {"add": 0, "update": 1, "delete": 2}
+    changes.sort(key=lambda c: (order[c.action], c.path))
+    return changes, sorted(unchanged)
+
+
+# -- public API -------------------------------------------------------------------------
+
+
+def plan_publish(
+    export_dir: str | os.PathLike[str],
+    repo_id: str,
+    *,
+    revision: str | None = None,
+    private: bool = False,
+    create_pr: bool = False,
+    token: str | None = None,
+    endpoint: str | None = None,
+    retry: RetryPolicy | None = None,
+    log: Callable[[str], None] | None = None,
+) -> PublishPlan:
+    """Preflight, then compare the export with the repo; sends nothing that writes.
+
+    Raises :class:`PreflightError` for local problems, :class:`HubAuthError` for a token
+    the Hub rejects, :class:`HubNotFoundError` for a missing revision and
+    :class:`HubUnavailableError` when the Hub cannot be reached.
+    """
+    plan, _ = _plan(
+        export_dir,
+        repo_id,
+        revision=revision,
+        private=private,
+        create_pr=create_pr,
+        token=token,
+        endpoint=endpoint,
+        retry=retry or DEFAULT_RETRY,
+        log=log or (lambda _message: None),
+    )
+    return plan
+
+
+def _plan(
+    export_dir: str | os.PathLike[str],
+    repo_id: str,
+    *,
+    revision: str | None,
+    private: bool,
+    create_pr: bool,
+    token: str | None,
+    endpoint: str | None,
+    retry: RetryPolicy,
+    log: Callable[[str], None],
+) -> tuple[PublishPlan, _Session]:
+    root = Path(export_dir)
+    manifest = preflight(root, repo_id)
+    files = [entry for entry in manifest.files if is_published_path(entry.path)]
+    revision = revision or DEFAULT_REVISION
+    secret, source = resolve_token(token)
+    session = _Session(resolve_endpoint(endpoint), secret, retry, log)
+    plan = PublishPlan(
+        export_dir=root,
+        repo_id=repo_id,
+        revision=revision,
+        endpoint=session.endpoint,
+        private=private,
+        create_pr=create_pr,
+        files=files,
+        changes=[],
+        unchanged=[],
+        repo_exists=None,
+        repo_private=None,
+        remote_head=None,
+        token_source=source,
+        token_role=None,
+        user=None,
+    )
+    if _offline():
+        plan.offline = True
+        plan.changes, _ = diff(root, files, {})
+        plan.notes.append(
+            "offline mode (HF_HUB_OFFLINE): the Hub was not contacted; the plan assumes "
+            "an empty repo"
+        )
+        plan.blockers.append("offline mode is on (HF_HUB_OFFLINE): unset it to publish")
+        return plan, session
+
+    if secret is None:
+        plan.blockers.append("no token: pass --token, set HF_TOKEN or log in with `hf auth login`")
+        plan.notes.append("no token: a private repo looks like a missing one")
+    else:
+        try:
+            identity = session.whoami()
+        except (HubRejectedError, HubNotFoundError):
+            # A mirror or self-hosted hub without whoami: the writes will tell.
+            identity = {}
+            plan.notes.append("could not check the token (no whoami endpoint)")
+        plan.user = identity.get("name")
+        access = (identity.get("auth") or {}).get("accessToken") or {}
+        plan.token_role = access.get("role")
+        if plan.token_role == "read":
+            plan.blockers.append(
+                "the token is read-only: publishing needs a token with write access"
+            )
+
+    exists, repo_private, head = session.repo_state(repo_id, DEFAULT_REVISION)
+    plan.repo_exists, plan.repo_private = exists, repo_private
+    if not exists:
+        if revision != DEFAULT_REVISION:
+            raise HubNotFoundError(
+                f"{repo_id} does not exist yet, so it has no revision {revision!r}: "
+                f"publish to {DEFAULT_REVISION} first, or leave out --revision"
+            )
+        plan.changes, _ = diff(root, files, {})
+        return plan, session
+    if private and not repo_private:
+        plan.blockers.append(
+            f"{repo_id} exists and is public, but --private was given: refusing to "
+            "upload; make the repo private in its settings first, or drop --private"
+        )
+    if revision != DEFAULT_REVISION:
+        _, _, head = session.repo_state(repo_id, revision)
+        if head is None:
+            raise HubNotFoundError(f"{repo_id} is no longer visible")
+    plan.remote_head = head
+    assert head is not None
+    remote = {f.path: f for f in session.list_files(repo_id, head)}
+    plan.changes, plan.unchanged = diff(root, files, remote)
+    return plan, session
+
+
+def _require_writable(plan: PublishPlan) -> None:
+    if not plan.blockers:
+        return
+    text = "; ".join(plan.blockers)
+    if plan.offline:
+        raise HubUnavailableError(text)
+    if plan.private and plan.repo_exists and not plan.repo_private:
+        raise PublishError(text)
+    raise HubAuthError(text)
+
+
+def publish(
+    export_dir: str | os.PathLike[str],
+    repo_id: str,
+    *,
+    revision: str | None = None,
+    private: bool = False,
+    create_pr: bool = False,
+    message: str | None = None,
+    token: str | None = None,
+    endpoint: str | None = None,
+    dry_run: bool = False,
+    max_files_per_commit: int = DEFAULT_MAX_FILES_PER_COMMIT,
+    retry: RetryPolicy | None = None,
+    log: Callable[[str], None] | None = None,
+    on_plan: Callable[[PublishPlan], None] | None = None,
+) -> PublishResult:
+    """Make the dataset repo ``repo_id`` hold exactly the export in ``export_dir``.
+
+    See the module docstring for the steps. ``log`` receives progress and retry
+    messages (never the token); ``on_plan`` gets the plan before anything is written.
+    Returns a :class:`PublishResult`; raises a
+    :class:`PublishError` subclass whose ``exit_code`` tells the kind of failure.
+    """
+    if max_files_per_commit < 1:
+        raise ValueError("max_files_per_commit must be at least 1")
+    say = log or (lambda _message: None)
+    plan, session = _plan(
+        export_dir,
+        repo_id,
+        revision=revision,
+        private=private,
+        create_pr=create_pr,
+        token=token,
+        endpoint=endpoint,
+        retry=retry or DEFAULT_RETRY,
+        log=say,
+    )
+    result = PublishResult(plan=plan, dry_run=dry_run, revision=plan.revision)
+    if on_plan is not None:
+        on_plan(plan)
+    if dry_run:
+        return result
+    _require_writable(plan)
+    if not plan.changes:
+        return result
+    _commit_all(session, plan, result, message, max_files_per_commit)
+    result.verified_files = _verify(session, plan, result)
+    return result
+
+
+def _commit_all(
+    session: _Session,
+    plan: PublishPlan,
+    result: PublishResult,
+    message: str | None,
+    max_files: int,
+) -> None:
+    """Create the repo if needed and commit the plan's changes, re-syncing after failures."""
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+
+    repo_id, root = plan.repo_id, plan.export_dir
+    if not plan.repo_exists:
+        session.log(f"Creating {'private' if plan.private else 'public'} dataset repo {repo_id}")
+        session.call(
+            f"creating {repo_id}",
+            repo_id,
+            lambda: session.api.create_repo(
+                repo_id, repo_type=REPO_TYPE, private=plan.private, exist_ok=True
+            ),
+        )
+    _, _, head = session.repo_state(repo_id, plan.revision)
+    if head is None:
+        raise HubNotFoundError(f"{repo_id} is not visible after creating it")
+    known_prs = session.pr_refs(repo_id) if plan.create_pr else {}
+
+    title = message or "Publish dataset with dataset-kit"
+    counts = (
+        f"{len(plan.additions)} added, {len(plan.updates)} updated, {len(plan.deletions)} deleted"
+    )
+    description = f"Published with dataset-kit {__version__}: {counts}."
+    split = len(_batches(plan.changes, max_files)) > 1
+    changes = list(plan.changes)
+    pr_ref: str | None = None
+    failures = 0
+    while changes:
+        batch = _batches(changes, max_files)[0]
+        part = f"{title} (part {len(result.commits) + 1})" if split else title
+        operations: list[Any] = [
+            CommitOperationDelete(path_in_repo=c.path, is_folder=False)
+            if c.action == "delete"
+            else CommitOperationAdd(path_in_repo=c.path, path_or_fileobj=str(root / c.path))
+            for c in batch
+        ]
+        opening_pr = plan.create_pr and pr_ref is None
+        target = pr_ref or plan.revision
+        where = f"a pull request against {target}" if opening_pr else target
+        session.log(f"Committing {len(batch)} file change(s) to {where}: {part}")
+        try:
+            info = session.api.create_commit(
+                repo_id,
+                operations,
+                commit_message=part,
+                commit_description=description,
+                repo_type=REPO_TYPE,
+                revision=target,
+                create_pr=opening_pr,
+                parent_commit=head,
+            )
+        except Exception as exc:
+            failure = _classify(exc)
+            if failure is None:
+                raise
+            if not (failure.transient or failure.kind == "conflict"):
+                raise session.error(failure, f"committing to {repo_id}", repo_id) from exc
+            failures += 1
+            session.wait(failure, failures, f"committing to {repo_id}", repo_id)
+            # The commit may have landed before the connection dropped: read what the
+            # repo holds now and commit only what is still missing.
+            if opening_pr:
+                pr_ref = _find_new_pr(session, plan, known_prs, part)
+                if pr_ref is not None:
+                    result.pr_url = f"{plan.repo_url}/discussions/{pr_ref.rsplit('/', 1)[1]}"
+            _, _, head = session.repo_state(repo_id, pr_ref or plan.revision)
+            assert head is not None
+            remote = {f.path: f for f in session.list_files(repo_id, head)}
+            changes, _ = diff(root, plan.files, remote)
+            continue
+        result.commits.append(CommitRecord(oid=info.oid, url=info.commit_url, title=part))
+        head = info.oid
+        if opening_pr:
+            pr_ref = info.pr_revision
+            result.pr_url = info.pr_url
+        done = {c.path for c in batch}
+        changes = [c for c in changes if c.path not in done]
+    result.revision = pr_ref or plan.revision
+
+
+def _find_new_pr(
+    session: _Session, plan: PublishPlan, known: dict[str, str], title: str
+) -> str | None:
+    """The pull request our lost commit opened, if it did: new, ours, with our title."""
+    current = session.pr_refs(plan.repo_id)
+    for ref in sorted(set(current) - set(known), key=lambda r: -int(r.rsplit("/", 1)[1])):
+        last_title, authors = session.last_commit(plan.repo_id, ref)
+        if last_title == title and (plan.user is None or plan.user in authors):
+            return ref
+    return None
+
+
+def _verify(session: _Session, plan: PublishPlan, result: PublishResult) -> int:
+    """Read the published files back and compare them with the manifest."""
+    repo_id = plan.repo_id
+    revision = result.commits[-1].oid if result.commits else (result.revision or plan.revision)
+    remote = session.paths_info(repo_id, revision, [f.path for f in plan.files])
+    problems = []
+    for entry in plan.files:
+        current = remote.get(entry.path)
+        if current is None:
+            problems.append(f"{entry.path}: missing on the Hub")
+        elif current.size != entry.bytes:
+            problems.append(f"{entry.path}: {current.size} bytes on the Hub, {entry.bytes} here")
+        elif not _same(entry, current, plan.export_dir):
+            problems.append(f"{entry.path}: content on the Hub differs from the manifest")
+    wanted = {f.path for f in plan.files}
+    for folder in MANAGED_FOLDERS:
+        for current in session.list_files(repo_id, revision, folder):
+            if current.path not in wanted:
+                problems.append(f"{current.path}: on the Hub but not in the manifest")
+    if problems:
+        listing = "\n".join(f"  - {p}" for p in problems)
+        raise VerificationError(
+            f"published to {repo_id} at {revision[:12]}, but what the Hub holds differs "
+            f"from the manifest:\n{listing}\nRun the same command again to repair it."
+        )
+    return len(plan.files)
