@@ -1,0 +1,505 @@
+"""Find the article in the text of a page dump: title, authors, dates and body.
+
+The page is read as lines (a paragraph per line, or hard-wrapped paragraphs, which
+are joined back when a line ends mid-sentence and the next one starts in lower
+case). Every line is classified once:
+
+* *metadata*: a byline ("By A and B", "Von X | 04.02.2023, 14:30 Uhr", "Posted on
+  ... by ...") or a date line (a date and time with at most a label and a few names
+  around it: "Published: ...", "April 18, 2023 6:12 AM UTC Updated 3 hours ago");
+* *furniture*: see :mod:`.furniture`;
+* *content*: everything else, which is *prose* when it ends like a sentence (four
+  words or more) or runs for twenty words or more.
+
+The body starts at the first prose line after the headline and runs until a
+terminal furniture line (a "Related" or "News Feed" heading, a bare feed time,
+credits, a comment form, a copyright footer, a "BREAKING:" teaser), an unlabelled
+date line (the next item of a feed), or three non-prose lines in a row (a list of
+headlines), unless a line ending in ":" announced a list. Inline furniture ("Read
+also: ...", "Advertisement", photo credits) is dropped without ending the body;
+short content lines between paragraphs (sub-headings) are kept, short lines after
+the last paragraph are not.
+
+The headline is found by walking up from the first long paragraph past metadata and
+furniture and taking the most headline-like of the content lines met there (four to
+twenty-five words, not ending in a full stop scores best; a one-word section label
+or a long sentence-like standfirst scores low). Dates come only from metadata lines
+of the header (after the headline, or right above it) and labelled dates near the
+body; so a copyright year in the footer or a time in a feed of other stories is
+never read as the article's date.
+"""
+
+# Typographic dashes, quotes and arrows are what page dumps contain: match them.
+# ruff: noqa: RUF001
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .bylines import names_in_meta, parse_byline
+from .dates import DateHit, find_dates
+from .furniture import INLINE, TERMINAL, classify, is_sentence_end, normalise, words_set
+
+MIN_BODY_WORDS = 15
+# A paragraph this long (or a full sentence this long) is article text, not a headline.
+LONG_WORDS = 25
+LONG_SENTENCE_WORDS = 12
+PROSE_SENTENCE_WORDS = 4
+PROSE_WORDS = 20
+RUN_END = 3
+TITLE_CLUSTER = 4
+_HEADER_META_SCAN = 60
+
+_META_WORDS = words_set(
+    """published updated last posted on at by am um uhr stand veröffentlicht aktualisiert
+    zuletzt erschienen publié le mis à jour publicado actualizado el pubblicato aggiornato
+    il op door gepubliceerd bijgewerkt first modified date datum fecha data ago min mins
+    minute minutes read lesezeit reading time h hours hour days day seconds vor stunden
+    minuten tagen and und et y e de of the, - | • · / — – : , ."""
+)
+_RESIDUE_DROP = re.compile(
+    r"\b\d+\s*(?:min|mins|minutes?|minuten|hours?|stunden|days?|tage[n]?|h)\b\.?"
+    r"|\b(?:ago|read|lesezeit)\b|[|•·/—–:,()\-]|\b(?:a\.?m\.?|p\.?m\.?)",
+    re.I,
+)
+_LIST_ITEM = re.compile(r"^(?:[-•*–·▪●◦]|\d{1,2}[.)])\s")
+_DATELINE_AGENCY = re.compile(
+    r"^[A-ZÀ-Ý][A-ZÀ-Ýa-zà-ÿ .'’/-]{1,40},?\s+(?:[A-Za-zä]+\.?\s+\d{1,2}\s+)?"
+    r"\((?P<agency>[A-Za-z][\w .&/-]{1,30})\)\s*[-–—]"
+)
+_COPYRIGHT_HOLDER = re.compile(
+    r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?(?:by\s+)?"
+    r"(?P<name>[A-Z][\w&'’.\- ]{1,60}?)\s*(?:[.,|;]|\ball rights\b|\balle rechte\b|"
+    r"\btous droits\b|\btodos los\b|\d{4}|$)",
+    re.I,
+)
+_URL_LINE = re.compile(r"^(?:(?:url|canonical|source|link|quelle)\s*:\s*)?(https?://\S+)$", re.I)
+_MID_SENTENCE = re.compile(r"[.!?]\s+[A-Z\"“]")
+
+
+@dataclass(slots=True)
+class _Line:
+    text: str
+    low: str
+    words: int
+    physical: int
+    category: str | None = None
+    names: list[str] | None = None
+    dates: list[DateHit] | None = None
+    residue_names: list[str] = field(default_factory=list)
+
+    @property
+    def is_meta(self) -> bool:
+        return self.names is not None or bool(self.dates)
+
+    @property
+    def is_content(self) -> bool:
+        return self.category is None and not self.is_meta
+
+    @property
+    def sentence_end(self) -> bool:
+        return is_sentence_end(self.text)
+
+    @property
+    def prose(self) -> bool:
+        return self.words >= PROSE_WORDS or (
+            self.words >= PROSE_SENTENCE_WORDS and is_sentence_end(self.text)
+        )
+
+
+@dataclass(slots=True)
+class Article:
+    """What was found in a page; ``removed`` lists the furniture lines."""
+
+    title: str
+    text: str
+    authors: list[str]
+    published: DateHit | None
+    modified: DateHit | None
+    source: str | None
+    url: str | None
+    word_count: int
+    lines_total: int
+    lines_removed: int
+    removed: list[str]
+
+
+@dataclass(slots=True)
+class Rejection:
+    """Why no article could be taken from a page: a short ``reason`` and a ``detail``."""
+
+    reason: str
+    detail: str
+    lines_total: int = 0
+
+
+def split_lines(text: str) -> list[_Line]:
+    """Logical lines of ``text``: normalised, blank lines dropped, wrapped lines joined."""
+    out: list[_Line] = []
+    previous_blank = True
+    for raw in text.splitlines():
+        line = normalise(raw)
+        if not line:
+            previous_blank = True
+            continue
+        if (
+            not previous_blank
+            and out
+            and line[0].islower()
+            and out[-1].words >= 6
+            and not is_sentence_end(out[-1].text)
+            and not out[-1].text.endswith(":")
+        ):
+            last = out[-1]
+            last.text = f"{last.text} {line}"
+            last.low = last.text.lower()
+            last.words += len(line.split())
+            last.physical += 1
+        else:
+            out.append(_Line(line, line.lower(), len(line.split()), 1))
+        previous_blank = False
+    return out
+
+
+def _classify_line(line: _Line) -> None:
+    text, words = line.text, line.words
+    if words <= 30:
+        names = parse_byline(text)
+        hits = find_dates(text) if _has_digit(text) else []
+        if names is not None:
+            line.names = names
+            line.dates = hits
+            return
+        if hits and _is_date_line(line, hits):
+            line.dates = hits
+            return
+    line.category = classify(text, line.low, words)
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
+
+
+def _is_date_line(line: _Line, hits: list[DateHit]) -> bool:
+    """A date with only labels, names and separators around it (not a sentence)."""
+    text = line.text
+    pieces = []
+    position = 0
+    for hit in hits:
+        pieces.append(text[position : hit.start])
+        position = hit.end
+    pieces.append(text[position:])
+    residue = " | ".join(pieces)
+    residue = _RESIDUE_DROP.sub(" | ", residue)
+    leftover = [w for w in residue.split() if w.lower() not in _META_WORDS and w != "|"]
+    if len(leftover) > 6:
+        return False
+    if any(not (w[0].isupper() or w[0] in "@#") for w in leftover):
+        return False
+    line.residue_names = names_in_meta(residue)
+    return True
+
+
+def extract(text: str) -> Article | Rejection:
+    """Find the article in the decoded text of one page."""
+    lines = split_lines(text)
+    total = sum(line.physical for line in lines)
+    if not lines:
+        return Rejection("empty", "the page holds no text", 0)
+    for line in lines:
+        _classify_line(line)
+
+    first_long = _first_long(lines)
+    title_index = _find_title(lines, first_long)
+    start = _body_start(lines, title_index)
+    if start is None:
+        return _no_body(lines, total)
+    if title_index is None:
+        return Rejection(
+            "no-title",
+            f"article text starts at line {_physical_number(lines, start)} but no headline "
+            "precedes it",
+            total,
+        )
+    body, end = _body(lines, start)
+    body_words = sum(lines[i].words for i in body)
+    if body_words < MIN_BODY_WORDS:
+        return Rejection(
+            "no-text", f"only {body_words} words of article text (at least {MIN_BODY_WORDS})", total
+        )
+
+    used = set(body)
+    used.add(title_index)
+    published, modified, meta_used = _dates(lines, title_index, start, end)
+    used.update(meta_used)
+    authors, author_lines = _authors(lines, title_index, start, end)
+    used.update(author_lines)
+    url, url_index = _url(lines, title_index)
+    if url_index is not None:
+        used.add(url_index)
+
+    removed = [line.text for i, line in enumerate(lines) if i not in used]
+    removed_count = sum(line.physical for i, line in enumerate(lines) if i not in used)
+    body_text = "\n\n".join(lines[i].text for i in body)
+    return Article(
+        title=lines[title_index].text,
+        text=body_text,
+        authors=authors,
+        published=published,
+        modified=modified,
+        source=_source(lines, body),
+        url=url,
+        word_count=len(body_text.split()),
+        lines_total=total,
+        lines_removed=removed_count,
+        removed=removed,
+    )
+
+
+def _physical_number(lines: list[_Line], index: int) -> int:
+    # 1-based number among non-blank lines: good enough to find the spot in the file.
+    return 1 + sum(line.physical for line in lines[:index])
+
+
+def _first_long(lines: list[_Line]) -> int | None:
+    for index, line in enumerate(lines):
+        if line.is_content and (
+            line.words >= LONG_WORDS or (line.words >= LONG_SENTENCE_WORDS and line.sentence_end)
+        ):
+            return index
+    return None
+
+
+def _mark_nav_runs(lines: list[_Line], stop: int) -> None:
+    """Menus written one item per line: three or more short label lines in a row."""
+    run: list[int] = []
+    for index in range(stop):
+        line = lines[index]
+        if line.is_content and line.words <= 3 and not line.sentence_end:
+            run.append(index)
+            continue
+        if len(run) >= 3:
+            for i in run:
+                lines[i].category = "nav"
+        run = []
+    if len(run) >= 3:
+        for i in run:
+            lines[i].category = "nav"
+
+
+def _title_score(line: _Line) -> float:
+    words = line.words
+    score = 0.0
+    if 4 <= words <= LONG_WORDS:
+        score += 2
+    elif 2 <= words <= 3:
+        score += 0.5
+    elif words > LONG_WORDS:
+        score -= 1
+    if words <= 14:
+        score += 0.75
+    if words >= 6:
+        score += 0.25
+    if line.text.endswith("."):
+        score -= 1
+    if _MID_SENTENCE.search(line.text):
+        score -= 1  # two sentences: a standfirst, not a headline
+    if line.text.endswith(":"):
+        score -= 3
+    if words <= 3 and line.text.isupper():
+        score -= 0.5
+    return score
+
+
+def _find_title(lines: list[_Line], first_long: int | None) -> int | None:
+    if first_long is None:
+        first_long = next(
+            (i for i, line in enumerate(lines) if line.is_content and line.prose), None
+        )
+        if first_long is None:
+            return None
+    _mark_nav_runs(lines, first_long)
+    cluster: list[int] = []
+    for index in range(first_long - 1, -1, -1):
+        line = lines[index]
+        if line.is_meta:
+            continue
+        if line.category is not None:
+            if cluster:
+                break
+            continue
+        if line.words > 40 or len(line.text) > 300:
+            break
+        cluster.append(index)
+        if len(cluster) >= TITLE_CLUSTER:
+            break
+    if cluster:
+        return max(reversed(cluster), key=lambda i: _title_score(lines[i]))
+    # No line above the first long paragraph: it may itself be a headline that ends
+    # with a full stop, if it is short, one sentence, and prose follows it.
+    candidate = lines[first_long]
+    if candidate.words <= 18 and not _MID_SENTENCE.search(candidate.text):
+        for line in lines[first_long + 1 :]:
+            if line.is_content and line.prose:
+                return first_long
+            if line.is_content:
+                break
+    return None
+
+
+def _body_start(lines: list[_Line], title_index: int | None) -> int | None:
+    begin = 0 if title_index is None else title_index + 1
+    for index in range(begin, len(lines)):
+        line = lines[index]
+        if line.is_content and line.prose:
+            return index
+    return None
+
+
+def _body(lines: list[_Line], start: int) -> tuple[list[int], int]:
+    """Indices of the body lines, and the index where the body zone ends."""
+    body: list[int] = []
+    pending: list[int] = []  # short content lines waiting for a paragraph after them
+    run = 0
+    in_list = False
+    seen: set[str] = set()
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line.low] = counts.get(line.low, 0) + 1
+    end = len(lines)
+    for index in range(start, len(lines)):
+        line = lines[index]
+        category = line.category
+        if line.is_meta:
+            if line.names is None and line.dates and all(h.label is None for h in line.dates):
+                end = index  # an unlabelled date: the next item of a feed
+                break
+            continue
+        if category in TERMINAL:
+            end = index
+            break
+        if category in INLINE:
+            continue
+        repeated = counts[line.low] > 1 and line.words <= 12
+        if category is not None or repeated:
+            run += 1
+        elif line.prose or (in_list and _LIST_ITEM.match(line.text)):
+            if line.low in seen:
+                continue  # a pull quote repeating a paragraph
+            seen.add(line.low)
+            body.extend(pending)
+            pending = []
+            body.append(index)
+            run = 0
+            in_list = line.text.endswith(":") or (in_list and bool(_LIST_ITEM.match(line.text)))
+            continue
+        else:
+            run += 1
+            if in_list or run < RUN_END:
+                pending.append(index)
+        if run >= RUN_END and not in_list:
+            end = index - run + 1
+            break
+    # Short lines after the last paragraph are labels of what follows, not article,
+    # unless a line ending in ":" announced them as a list.
+    if in_list:
+        body.extend(pending)
+    return body, end
+
+
+def _dates(
+    lines: list[_Line], title: int, start: int, end: int
+) -> tuple[DateHit | None, DateHit | None, list[int]]:
+    """Published and modified dates from the metadata lines, and the lines used.
+
+    Windows, in order of trust: the header between headline and body; the metadata
+    lines inside the body zone and the three lines after it (labelled dates only,
+    since an unlabelled date there belongs to the next story); the two lines right
+    above the headline ("Politics | March 3, 2023").
+    """
+    header = [i for i in range(title + 1, start) if lines[i].dates]
+    zone = [i for i in range(start, min(end + 3, len(lines))) if lines[i].dates]
+    above = [i for i in range(max(0, title - 2), title) if lines[i].dates]
+    used: list[int] = [i for i in range(title + 1, end) if lines[i].is_meta]
+
+    def first(indices: list[int], label: str | None, bylines_only: bool = False):
+        for index in indices:
+            if bylines_only and lines[index].names is None:
+                continue
+            for hit in lines[index].dates or ():
+                if hit.label == label:
+                    return hit, index
+        return None, None
+
+    published = None
+    for indices, label, bylines_only in (
+        (header, "published", False),
+        (zone, "published", False),
+        (header, None, False),
+        (zone, None, True),
+        (above, "published", False),
+        (above, None, False),
+    ):
+        published, index = first(indices, label, bylines_only)
+        if published is not None:
+            used.append(index)
+            break
+    modified = None
+    for indices in (header, zone, above):
+        modified, index = first(indices, "modified")
+        if modified is not None:
+            used.append(index)
+            break
+    return published, modified, used
+
+
+def _authors(lines: list[_Line], title: int, start: int, end: int) -> tuple[list[str], list[int]]:
+    header = list(range(title + 1, start)) + list(range(max(0, title - 3), title))
+    for index in header:
+        if lines[index].names:
+            return list(dict.fromkeys(lines[index].names or ())), [index]
+    for index in header:
+        if lines[index].residue_names:
+            return list(dict.fromkeys(lines[index].residue_names)), [index]
+    for index in range(start, min(end + 4, len(lines))):
+        if lines[index].names:
+            return list(dict.fromkeys(lines[index].names or ())), [index]
+    return [], []
+
+
+def _url(lines: list[_Line], title: int) -> tuple[str | None, int | None]:
+    for index in range(min(title, 5)):
+        match = _URL_LINE.match(lines[index].text)
+        if match:
+            return match.group(1), index
+    return None, None
+
+
+def _source(lines: list[_Line], body: list[int]) -> str | None:
+    for line in lines:
+        if line.category == "footer" and ("©" in line.text or "copyright" in line.low):
+            match = _COPYRIGHT_HOLDER.search(line.text)
+            if match:
+                name = match["name"].strip(" .,-")
+                if name and not name[0].isdigit() and len(name.split()) <= 6:
+                    return name
+    if body:
+        match = _DATELINE_AGENCY.match(lines[body[0]].text)
+        if match:
+            return match["agency"].strip()
+    return None
+
+
+def _no_body(lines: list[_Line], total: int) -> Rejection:
+    links = sum(1 for line in lines if line.category == "url")
+    short = sum(1 for line in lines if line.is_content and not line.prose)
+    if links + short >= max(3, len(lines) // 2):
+        return Rejection(
+            "link-list",
+            f"a list of {links + short} links or headlines with no paragraph of article text",
+            total,
+        )
+    return Rejection(
+        "no-text", "no paragraph of article text outside navigation and page furniture", total
+    )

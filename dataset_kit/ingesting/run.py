@@ -1,0 +1,269 @@
+"""``dataset-kit ingest``: page dumps in, one JSONL article per page out.
+
+Inputs are ``.txt`` files, folders (searched recursively for ``*.txt``) or globs.
+Pages are processed in a fixed order (inputs as given, each folder's files sorted by
+their path inside it), in worker processes when ``jobs > 1``, and written in that
+same order, so the output does not depend on ``--jobs``. Every page ends in exactly
+one place: the output (one record) or the rejects file (one line with the reason);
+the summary counts both, and ``pages == written + rejected`` always holds.
+
+Both files are written under temporary names and renamed into place at the end, so
+an interrupted run leaves the previous output untouched. Memory does not grow with
+the corpus: pages are read, extracted and written one at a time (only the sorted
+list of file names is held).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..atomic import atomic_output_file
+from ..errors import InputError
+from ..parallel import ordered_map
+from . import ingest_page
+from .dates import parse_timezone
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass
+class IngestSummary:
+    """Counts of one ingest run; ``pages == written + sum(rejected.values())``."""
+
+    pages: int = 0
+    written: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    lines_total: int = 0
+    lines_removed: int = 0
+    decoded: Counter = field(default_factory=Counter)
+    repaired: int = 0
+    out_path: str = ""
+    rejects_path: str = ""
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pages": self.pages,
+            "written": self.written,
+            "rejected": self.rejected_total,
+            "rejected_by_reason": dict(sorted(self.rejected.items())),
+            "lines_total": self.lines_total,
+            "lines_removed": self.lines_removed,
+            "decoded_by_detection": dict(sorted(self.decoded.items())),
+            "mojibake_repaired": self.repaired,
+            "output": self.out_path,
+            "rejects": self.rejects_path,
+        }
+
+    def lines(self) -> list[str]:
+        """The human summary printed by the command."""
+        out = [
+            f"pages read:       {self.pages:,}",
+            f"records written:  {self.written:,} -> {self.out_path}",
+        ]
+        reasons = ", ".join(f"{reason}: {n:,}" for reason, n in sorted(self.rejected.items()))
+        out.append(
+            f"rejected:         {self.rejected_total:,}"
+            + (f" ({reasons})" if reasons else "")
+            + f" -> {self.rejects_path}"
+        )
+        share = self.lines_removed / self.lines_total if self.lines_total else 0.0
+        out.append(
+            f"lines removed:    {self.lines_removed:,} furniture lines of {self.lines_total:,} "
+            f"non-blank lines in the written pages ({share:.1%})"
+        )
+        if self.decoded:
+            detected = ", ".join(f"{enc}: {n:,}" for enc, n in sorted(self.decoded.items()))
+            out.append(f"not UTF-8:        {sum(self.decoded.values()):,} decoded ({detected})")
+        if self.repaired:
+            out.append(f"mojibake:         {self.repaired:,} pages repaired")
+        return out
+
+
+def default_rejects_path(out_path: Path) -> Path:
+    """``articles.jsonl`` -> ``articles.rejects.jsonl``, beside the output."""
+    name = out_path.name
+    stem = name[: -len(".jsonl")] if name.endswith(".jsonl") else name
+    return out_path.with_name(f"{stem}.rejects.jsonl")
+
+
+def discover_pages(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, str]]:
+    """``(path, source_file)`` of every page to ingest, in processing order.
+
+    ``source_file`` is the path inside the folder that was named (``2023/a.txt`` for
+    ``pages/2023/a.txt`` when ``pages`` was given), or the path as given for a file.
+    Raises :class:`InputError` for a missing path, a file that is not ``.txt``, a
+    folder without ``.txt`` files or a glob that matches none.
+    """
+    if not inputs:
+        raise InputError("no input given: name at least one .txt file or folder of them")
+    found: list[tuple[Path, str]] = []
+    for item in inputs:
+        text = os.fspath(item)
+        path = Path(text)
+        if path.is_dir():
+            pages = sorted(
+                (p.relative_to(path).as_posix(), p)
+                for p in path.rglob("*")
+                if p.suffix.lower() == ".txt" and p.is_file()
+            )
+            if not pages:
+                raise InputError(f"{text}: folder holds no .txt page dumps")
+            found.extend((p, relative) for relative, p in pages)
+        elif path.is_file():
+            if path.suffix.lower() != ".txt":
+                raise InputError(
+                    f"{text}: ingest reads .txt page dumps (one page per file); "
+                    "records in JSONL, JSON or Parquet go straight to validate or export"
+                )
+            found.append((path, _display(path)))
+        elif _GLOB_CHARS & set(text):
+            matched = sorted(
+                Path(p)
+                for p in glob.glob(text, recursive=True)
+                if p.lower().endswith(".txt") and Path(p).is_file()
+            )
+            if not matched:
+                raise InputError(f"{text}: glob matched no .txt files")
+            found.extend((p, _display(p)) for p in matched)
+        else:
+            raise InputError(f"{text}: no such file or folder")
+    unique: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for path, display in found:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append((path, display))
+    return unique
+
+
+def _display(path: Path) -> str:
+    # Absolute paths would tie the records to this machine; keep the name only.
+    return path.name if path.is_absolute() else path.as_posix()
+
+
+_config: dict[str, Any] = {}
+
+
+def _init_worker(timezone: str | None, source: str | None, keep_boilerplate: bool) -> None:
+    _config.update(zone=parse_timezone(timezone), source=source, keep_boilerplate=keep_boilerplate)
+
+
+def _ingest_task(task: tuple[str, str]) -> tuple[bool, bytes, str | None, int, int, str, bool]:
+    """Ingest one file in a worker: ``(is_record, jsonl_line, reason, ...counts)``."""
+    path, source_file = task
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        line = {
+            "source_file": source_file,
+            "id": None,
+            "reason": "unreadable",
+            "detail": f"cannot be read: {exc.strerror or exc}",
+            "lines": 0,
+            "encoding": None,
+        }
+        return False, orjson.dumps(line) + b"\n", "unreadable", 0, 0, "", False
+    result = ingest_page(
+        data,
+        source_file=source_file,
+        source=_config.get("source"),
+        timezone=_config.get("zone"),
+        keep_boilerplate=_config.get("keep_boilerplate", False),
+    )
+    if result.record is not None:
+        return (
+            True,
+            orjson.dumps(result.record) + b"\n",
+            None,
+            result.lines_total,
+            result.lines_removed,
+            result.encoding,
+            result.repaired,
+        )
+    return (
+        False,
+        orjson.dumps(result.reject_line()) + b"\n",
+        result.reject_reason,
+        result.lines_total,
+        0,
+        result.encoding,
+        result.repaired,
+    )
+
+
+def ingest(
+    paths: Sequence[str | os.PathLike[str]],
+    out_path: str | os.PathLike[str],
+    *,
+    rejects_path: str | os.PathLike[str] | None = None,
+    timezone: str | None = None,
+    source: str | None = None,
+    jobs: int = 1,
+    keep_boilerplate: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> IngestSummary:
+    """Ingest page dumps into ``out_path`` (JSONL, one article per page).
+
+    Rejected pages go to ``rejects_path`` (default: ``OUT.rejects.jsonl`` beside the
+    output; always written, empty when nothing was rejected) with their reason. See
+    :func:`dataset_kit.ingesting.ingest_page` for ``timezone``, ``source`` and
+    ``keep_boilerplate``. Output is byte-identical for any ``jobs``.
+    """
+    try:
+        parse_timezone(timezone)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    pages = discover_pages(paths)
+    out = Path(out_path)
+    rejects = Path(rejects_path) if rejects_path is not None else default_rejects_path(out)
+    if out.resolve() == rejects.resolve():
+        raise InputError(f"{rejects}: the rejects file cannot be the output file")
+    summary = IngestSummary(out_path=str(out), rejects_path=str(rejects))
+    tasks: Iterator[tuple[str, str]] = ((str(p), display) for p, display in pages)
+    with (
+        atomic_output_file(out) as out_tmp,
+        atomic_output_file(rejects) as rejects_tmp,
+        open(out_tmp, "wb") as out_file,
+        open(rejects_tmp, "wb") as rejects_file,
+    ):
+        results = ordered_map(
+            _ingest_task,
+            tasks,
+            jobs=jobs,
+            initializer=_init_worker,
+            initargs=(timezone, source, keep_boilerplate),
+        )
+        for is_record, line, reason, total, removed, encoding, repaired in results:
+            summary.pages += 1
+            if is_record:
+                out_file.write(line)
+                summary.written += 1
+                summary.lines_total += total
+                summary.lines_removed += removed
+            else:
+                rejects_file.write(line)
+                summary.rejected[reason or "unknown"] += 1
+            if encoding and encoding not in ("utf-8", "binary"):
+                summary.decoded[encoding] += 1
+            if repaired:
+                summary.repaired += 1
+            if progress is not None:
+                progress(1)
+        # The files must be complete on disk before they are renamed into place.
+        out_file.flush()
+        rejects_file.flush()
+    assert summary.pages == summary.written + summary.rejected_total
+    return summary
