@@ -138,6 +138,83 @@ def validate(
     sys.exit(result.exit_code)
 
 
+@cli.command()
+@click.argument("export_dir", metavar="DIR", type=click.Path(file_okay=False, exists=True))
+@click.option(
+    "--config",
+    "config_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, exists=True),
+    help="dataset-kit.toml whose [card] table to use (default: the one the export used).",
+)
+@click.option(
+    "--template",
+    metavar="PATH",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Jinja2 card template to use instead of the bundled news_articles.md.j2.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Regenerate even if README.md was edited outside its keep sections "
+    "(those edits are lost; keep sections are still kept).",
+)
+def card(export_dir: str, config_file: str | None, template: str | None, force: bool) -> None:
+    """Write the dataset card of the export folder DIR: README.md, charts, croissant.json.
+
+    The card's YAML metadata (license, languages, size category, configs and
+    dataset_info) and every number in it are computed from the shards in DIR/data.
+    Text between <!-- dataset-kit:keep NAME --> markers that was edited by hand is
+    kept as it is; the rest is regenerated. Unknown license, task or language values
+    are an error here, before anything is uploaded.
+
+    \b
+    Examples:
+      dataset-kit card ds/
+      dataset-kit card ds/ --config dataset-kit.toml --template my_card.md.j2
+    """
+    from pathlib import Path
+
+    from .cards import card_command_config, write_card
+
+    root = Path(export_dir)
+    card_config = card_command_config(root, Path(config_file) if config_file else None)
+    result = write_card(
+        root, card_config, template=Path(template) if template else None, force=force
+    )
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    stats = result.statistics
+    click.echo(
+        f"Wrote {root / 'README.md'} ({stats.rows:,} articles, "
+        f"{len(stats.splits)} split{'s' if len(stats.splits) != 1 else ''}), "
+        f"{sum(1 for f in result.files if f.startswith('assets/'))} chart(s) and "
+        f"{root / 'croissant.json'}."
+    )
+    if result.kept_sections:
+        click.echo("Kept from the existing card: " + ", ".join(result.kept_sections))
+
+
+@cli.command()
+@click.argument("export_dir", metavar="DIR", type=click.Path(file_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+def stats(export_dir: str, as_json: bool) -> None:
+    """Print the statistics of the export folder DIR, computed from its shards.
+
+    Articles per split, source and language, publication date range and articles
+    per month, and text length percentiles: the numbers the card shows.
+    """
+    from .statistics import compute_statistics, render_text
+
+    result = compute_statistics(export_dir)
+    if as_json:
+        import orjson
+
+        click.echo(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo(render_text(result), nl=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="dataset-kit")
