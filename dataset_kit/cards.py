@@ -676,7 +676,9 @@ def _render_context(
         "fields": field_rows(arrow_schema, schema),
         "example_json": _example_json(export_dir, manifest),
         "sources": None if sources is None else sources[:TOP_SOURCES],
-        "source_count": None if sources is None else len(sources),
+        # Named sources only: articles without one are a row of the table, not a source.
+        "source_count": None if sources is None else sum(1 for n, _ in sources if n is not None),
+        "other_source_names": 0 if sources is None else max(0, len(sources) - TOP_SOURCES),
         "other_sources": None
         if sources is None
         else sum(count for _, count in sources[TOP_SOURCES:]),

@@ -1,8 +1,9 @@
 """Statistics of an exported dataset, computed by streaming its Parquet shards.
 
 The card, the charts and ``dataset-kit stats`` all take their numbers from here, and
-here they come from the shards themselves (never from the manifest's claims), one row
-group at a time: memory is bounded by the largest row group plus the counters, whose
+here they come from the shards themselves (never from the manifest's claims), one
+column of one row group at a time: memory is bounded by the largest column chunk
+(usually ``text`` of one row group) plus the counters, whose
 size grows with the number of distinct sources, languages, publication days and text
 lengths, not with the number of articles.
 
@@ -299,11 +300,15 @@ def compute_statistics(
         rows = 0
         num_bytes = 0
         for index in range(parquet.num_row_groups):
-            table = parquet.read_row_group(index)
-            rows += table.num_rows
-            num_bytes += table.nbytes
-            _accumulate(stats, table)
-            del table
+            # One column of one row group in memory at a time: the sum of the
+            # columns' nbytes is the row group's, and text is the largest column.
+            for column in columns:
+                chunk = parquet.read_row_group(index, columns=[column])
+                num_bytes += chunk.nbytes
+                _accumulate(stats, column, chunk.column(0))
+                if column == columns[0]:
+                    rows += chunk.num_rows
+                del chunk
         size = path.stat().st_size
         stats.shards.append(
             ShardInfo(
@@ -322,15 +327,15 @@ def compute_statistics(
     return stats
 
 
-def _accumulate(stats: DatasetStatistics, table: Any) -> None:
-    if stats.sources is not None:
-        _count_strings(stats.sources, table.column("source"))
-    if stats.languages is not None:
-        _count_strings(stats.languages, table.column("language"))
-    if stats.days is not None:
-        stats.undated += _count_days(stats.days, table.column("published_at"))
-    if stats.char_lengths is not None and stats.word_lengths is not None:
-        _count_lengths(stats.char_lengths, stats.word_lengths, table.column("text"))
+def _accumulate(stats: DatasetStatistics, name: str, column: Any) -> None:
+    if name == "source" and stats.sources is not None:
+        _count_strings(stats.sources, column)
+    elif name == "language" and stats.languages is not None:
+        _count_strings(stats.languages, column)
+    elif name == "published_at" and stats.days is not None:
+        stats.undated += _count_days(stats.days, column)
+    elif name == "text" and stats.char_lengths is not None and stats.word_lengths is not None:
+        _count_lengths(stats.char_lengths, stats.word_lengths, column)
 
 
 def _format_int(value: int | float) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -119,7 +120,8 @@ def test_every_number_matches_the_shards(runner, export, config):
     # The body's tables say the same.
     text = (export / "README.md").read_text(encoding="utf-8")
     table = all_rows(export)
-    assert f"holds **{table.num_rows} news articles**" in text
+    named_sources = {s for s in table.column("source").to_pylist() if s is not None}
+    assert f"holds **{table.num_rows} news articles** from {len(named_sources)} sources" in text
     for source, count in Counter(table.column("source").to_pylist()).items():
         name = source if source is not None else "(unknown)"
         assert f"| {name} | {count} |" in text
@@ -352,3 +354,15 @@ def test_export_without_dates_has_no_month_chart(tmp_path):
     text = (root / "README.md").read_text(encoding="utf-8")
     assert "None of the 10 articles has a publication date." in text
     assert yaml.safe_load(text.split("---\n")[1])["dataset_info"]["splits"][0]["num_examples"] == 10
+
+
+def test_many_sources_are_cut_to_the_top_twenty(tmp_path):
+    root = tmp_path / "ds"
+    rows = [dict(r, source=f"Source {i % 25:02d}") for i, r in enumerate(make_articles(100))]
+    write_export(root, {"train": rows})
+    write_card(root, CARD_CONFIG)
+    text = (root / "README.md").read_text(encoding="utf-8")
+    assert "from 25 sources" in text
+    source_rows = [line for line in text.splitlines() if re.match(r"\| Source \d\d \|", line)]
+    assert len(source_rows) == 20
+    assert "| *5 other sources* | 20 | 20.0% |" in text
