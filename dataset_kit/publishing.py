@@ -1045,7 +1045,12 @@ def _commit_all(
                 repo_id, repo_type=REPO_TYPE, private=plan.private, exist_ok=True
             ),
         )
-    _, _, head = session.repo_state(repo_id, plan.revision)
+    # The plan was made against remote_head; committing on top of it (parent_commit)
+    # makes the Hub refuse the commit if anyone pushed since, instead of our stale plan
+    # silently winning. A new repo starts from the initial commit the Hub made.
+    head = plan.remote_head
+    if head is None:
+        _, _, head = session.repo_state(repo_id, plan.revision)
     if head is None:
         raise HubNotFoundError(f"{repo_id} is not visible after creating it")
     known_prs = session.pr_refs(repo_id) if plan.create_pr else {}
@@ -1097,8 +1102,16 @@ def _commit_all(
                 pr_ref = _find_new_pr(session, plan, known_prs, part)
                 if pr_ref is not None:
                     result.pr_url = f"{plan.repo_url}/discussions/{pr_ref.rsplit('/', 1)[1]}"
+            previous = head
             _, _, head = session.repo_state(repo_id, pr_ref or plan.revision)
-            assert head is not None
+            if head is None:
+                raise HubNotFoundError(f"{repo_id} is no longer visible") from exc
+            if head != previous:
+                last_title, authors = session.last_commit(repo_id, head)
+                if last_title == part and (plan.user is None or plan.user in authors):
+                    session.log(f"The commit landed although its answer was lost: {head[:12]}")
+                    url = f"{plan.repo_url}/commit/{head}"
+                    result.commits.append(CommitRecord(oid=head, url=url, title=part))
             remote = {f.path: f for f in session.list_files(repo_id, head)}
             changes, _ = diff(root, plan.files, remote)
             continue

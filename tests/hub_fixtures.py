@@ -6,14 +6,18 @@ Import the fixture into a test module with ``from tests.hub_fixtures import hub 
 ``HF_ENDPOINT`` and ``HF_HUB_DISABLE_XET=1`` for code that reads the environment at
 call time (dataset-kit does) and for subprocesses. ``huggingface_hub`` reads some
 settings once, at import, and another test may have imported it first, so the fixture
-also sets the module-level values the client consults on every call: Xet disabled,
-offline mode off, and a token file path inside the test's tmp folder, so that a login
-on the machine running the tests can never leak into them.
+also sets the module-level values the client consults on every call: the endpoint, Xet
+disabled, telemetry off (it would fetch a registry from huggingface.co), offline mode
+off, and a token file path inside the test's tmp folder, so that a login on the machine
+running the tests can never leak into them.
 
 The client retries some requests itself (preupload, LFS, tree pages) and sleeps
 between tries; the fixture swaps the sleep of ``huggingface_hub.utils._http`` for one
 that only records the delay, so injected failures cost no wall-clock time. The recorded
 delays are in ``hub.client_sleeps``.
+
+``fast_retry`` makes dataset-kit's own retries (``publishing.DEFAULT_RETRY``) instant
+and yields the list of delays they asked for.
 
 Accounts: user ``alice`` (member of org ``newsroom``) with a write token
 (``hub.write_token``) and a read-only token (``hub.read_token``), and user ``bob``
@@ -71,6 +75,10 @@ def hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[HubServer]:
     for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_OIDC_RESOURCE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(hf_constants, "HF_HUB_DISABLE_XET", True)
+    # With telemetry on, building the user agent fetches a registry from ENDPOINT, which
+    # is huggingface.co when the module was imported before HF_ENDPOINT was set here.
+    monkeypatch.setattr(hf_constants, "HF_HUB_DISABLE_TELEMETRY", True)
+    monkeypatch.setattr(hf_constants, "ENDPOINT", server.url)
     monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(hf_constants, "HF_TOKEN_PATH", str(hf_home / "token"))
     monkeypatch.setattr(hf_constants, "HF_STORED_TOKENS_PATH", str(hf_home / "stored_tokens"))
@@ -83,3 +91,14 @@ def hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[HubServer]:
     finally:
         close_session()
         server.stop()
+
+
+@pytest.fixture
+def fast_retry(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """Make publish's own retries instant; yields the delays it asked for."""
+    from dataset_kit import publishing
+
+    delays: list[float] = []
+    policy = publishing.RetryPolicy(attempts=4, base_delay=0.5, max_delay=4.0, sleep=delays.append)
+    monkeypatch.setattr(publishing, "DEFAULT_RETRY", policy)
+    yield delays

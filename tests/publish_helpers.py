@@ -13,16 +13,13 @@ import json
 import shutil
 import struct
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 import yaml
 
-from dataset_kit import publishing
 from dataset_kit.manifest import FileEntry, Manifest, SplitEntry, describe_file, write_manifest
 
 SCHEMA = pa.schema([("id", pa.string()), ("title", pa.string()), ("text", pa.string())])
@@ -131,12 +128,3 @@ def local_files(root: Path) -> dict[str, bytes]:
         if path.is_file() and not relative.startswith(".dataset-kit/"):
             out[relative] = path.read_bytes()
     return out
-
-
-@pytest.fixture
-def fast_retry(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """Make publish's own retries instant; yields the delays it asked for."""
-    delays: list[float] = []
-    policy = publishing.RetryPolicy(attempts=4, base_delay=0.5, max_delay=4.0, sleep=delays.append)
-    monkeypatch.setattr(publishing, "DEFAULT_RETRY", policy)
-    yield delays
