@@ -24,11 +24,13 @@ from __future__ import annotations
 import re
 
 from .dates import MONTHS
-from .furniture import words_set
+from .furniture import SECTIONS, words_set
 
 _INTRO = re.compile(
     r"^(?:(?:written|words|reported|story|text|reporting|posted|photos and text|"
-    r"text and photos)\s+by|by|von|vom|par|por|di|door|av|af|przez|від|автор|"
+    r"text and photos)\s+by|(?:ein|eine) (?:artikel|beitrag|gastbeitrag|kommentar|"
+    r"analyse|reportage|interview) (?:von|vom)|un article de|"
+    r"by|von|vom|par|por|di|door|av|af|przez|від|автор|"
     r"autor(?:in|en|es|a)?|author(?:s)?|auteur|autore|texto|text|redakteur(?:in)?)"
     r"(?:\s*:\s*|\s+)(?P<rest>.+)$",
     re.I,
@@ -116,12 +118,21 @@ def split_names(text: str, *, allow_handle: bool = False) -> list[str] | None:
             dropped_affiliation = True
             continue
         if _is_name(part) or (allow_handle and len(parts) == 1 and _HANDLE.match(part)):
-            names.append(part)
+            names.append(_unshout(part))
         else:
             return None
     if not names and not dropped_affiliation:
         return None
     return names
+
+
+def _unshout(name: str) -> str:
+    """ "JANE O'NEIL" -> "Jane O'Neil": bylines in capitals are typography, not spelling."""
+    if name.isupper() and len(name) > 3:
+        return " ".join(
+            token.capitalize() if "'" not in token else token.title() for token in name.split()
+        )
+    return name
 
 
 def _is_name(part: str) -> bool:
@@ -160,3 +171,54 @@ def names_in_meta(residue: str) -> list[str]:
                 continue
             names.append(part)
     return names
+
+
+_ORG_WORDS = words_set(
+    """news times post press media agency service radio tv daily weekly journal herald
+    tribune gazette courier chronicle observer online digital network channel group
+    magazine review world international staff desk team editorial office ministry
+    council university police department images photo photos getty"""
+)
+_ROLE_NOUNS = words_set(
+    """correspondent correspondents editor editors reporter reporters writer columnist
+    journalist producer critic analyst photographer korrespondent korrespondentin
+    redakteur redakteurin reporterin autor autorin"""
+)
+_BARE_NAME = re.compile(r"^[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’\-]+$|^[A-Z]\.$")
+
+
+def bare_name(line: str) -> list[str] | None:
+    """A line that is only a person's name, optionally with a job title after it.
+
+    "Jane Doe", "Jane Doe Transport correspondent", "Jane Doe, Staff Writer": two to
+    four capitalised words (not a section, organisation, month or weekday), then
+    only a job title. Used for the header lines between headline and body.
+    """
+    text = line.strip().rstrip(".")
+    if len(text) > 80 or any(ch.isdigit() for ch in text):
+        return None
+    head, comma, role = text.partition(",")
+    tokens = head.split()
+    all_words = (head + " " + role).split()
+    ends_in_role = all_words[-1].lower().strip(".,") in _ROLE_NOUNS
+    name_tokens: list[str] = []
+    for token in tokens:
+        if _BARE_NAME.match(token) and token.lower() not in _ROLES:
+            name_tokens.append(token)
+        else:
+            break
+    if ends_in_role and not comma and len(name_tokens) > 2:
+        # "Jane Doe Transport correspondent": the words before the role noun are its topic.
+        name_tokens = name_tokens[:2]
+    rest = tokens[len(name_tokens) :] + role.split()
+    if not 2 <= len(name_tokens) <= 4:
+        return None
+    lowered = [t.lower().rstrip(".") for t in name_tokens]
+    if any(
+        t in _ORG_WORDS or t in MONTHS or t in _WEEKDAYS or t in SECTIONS or t in _ROLES
+        for t in lowered
+    ):
+        return None
+    if rest and not ends_in_role and not all(t.lower().strip(".,") in _ROLES for t in rest):
+        return None
+    return [" ".join(name_tokens)]

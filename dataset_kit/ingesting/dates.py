@@ -283,10 +283,12 @@ def _read_time(
     candidate = _TIME.match(line, start, limit)
     if candidate is None or not (candidate.group("sep") or candidate.group("ampm")):
         return None
-    # 14.30 is a time in German only when "Uhr" follows; otherwise it may be a number.
+    # 14.30 is a time only when "Uhr", a zone or am/pm follows; else it may be a number.
     if (
         candidate.group("sep") == "."
         and not candidate.group("ampm")
+        and not candidate.group("zone")
+        and not candidate.group("offset")
         and not re.match(r"\s*uhr", line[candidate.end("minute") :], re.I)
     ):
         return None

@@ -34,10 +34,11 @@ never read as the article's date.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from .bylines import names_in_meta, parse_byline
+from .bylines import bare_name, names_in_meta, parse_byline
 from .dates import DateHit, find_dates
 from .furniture import INLINE, TERMINAL, classify, is_sentence_end, normalise, words_set
 
@@ -48,6 +49,8 @@ LONG_SENTENCE_WORDS = 12
 PROSE_SENTENCE_WORDS = 4
 PROSE_WORDS = 20
 RUN_END = 3
+BLOCK_END = 4
+HEADER_MAX_LINES = 12
 TITLE_CLUSTER = 4
 _HEADER_META_SCAN = 60
 
@@ -59,9 +62,18 @@ _META_WORDS = words_set(
     minuten tagen and und et y e de of the, - | • · / — – : , ."""
 )
 _RESIDUE_DROP = re.compile(
-    r"\b\d+\s*(?:min|mins|minutes?|minuten|hours?|stunden|days?|tage[n]?|h)\b\.?"
+    r"\b\d{1,2}(?:[:.h]\d{2})+\b|\b(?:UTC|GMT|CES?T|MES?Z|EE?S?T|[ECMP][SD]T|BST|[ECMP]T)\b"
+    r"[+-]?\d*(?::\d\d)?"
+    r"|\b\d+\s*(?:min|mins|minutes?|minuten|hours?|stunden|days?|tage[n]?|h)\b\.?"
     r"|\b(?:ago|read|lesezeit)\b|[|•·/—–:,()\-]|\b(?:a\.?m\.?|p\.?m\.?)",
     re.I,
+)
+# Furniture that, with short lines, makes up a list of links ending the article;
+# newsletter boxes, share bars and cookie notices can sit inside an article.
+_RUN_CATEGORIES = frozenset({"nav", "url", "symbols"})
+_PROMO = re.compile(
+    r"\b(?:you|your|our|e-?mail|inbox|subscribe|subscribers?|newsletter|sign up|join|member|"
+    r"membership|support us|download|app|follow us|sie|ihr|ihre|unser|unsere|abonn|vous|votre)\b"
 )
 _LIST_ITEM = re.compile(r"^(?:[-•*–·▪●◦]|\d{1,2}[.)])\s")
 _DATELINE_AGENCY = re.compile(
@@ -177,6 +189,40 @@ def _classify_line(line: _Line) -> None:
     line.category = classify(text, line.low, words)
 
 
+_LABEL_ONLY = {
+    "published": "published",
+    "first published": "published",
+    "posted": "published",
+    "veröffentlicht": "published",
+    "erschienen": "published",
+    "publié": "published",
+    "publicado": "published",
+    "pubblicato": "published",
+    "updated": "modified",
+    "last updated": "modified",
+    "modified": "modified",
+    "aktualisiert": "modified",
+    "zuletzt aktualisiert": "modified",
+    "stand": "modified",
+    "mis à jour": "modified",
+    "actualizado": "modified",
+    "aggiornato": "modified",
+}
+
+
+def _apply_label_lines(lines: list[_Line]) -> None:
+    """A label on its own line ("Published") labels the date line under it."""
+    for index in range(len(lines) - 1):
+        label = _LABEL_ONLY.get(lines[index].low.strip(" :"))
+        following = lines[index + 1]
+        if label is None or not following.dates or following.names is not None:
+            continue
+        first = following.dates[0]
+        if first.label is None:
+            following.dates[0] = dataclasses.replace(first, label=label)
+            lines[index].category = "label"
+
+
 def _has_digit(text: str) -> bool:
     return any(ch.isdigit() for ch in text)
 
@@ -209,6 +255,7 @@ def extract(text: str) -> Article | Rejection:
         return Rejection("empty", "the page holds no text", 0)
     for line in lines:
         _classify_line(line)
+    _apply_label_lines(lines)
 
     first_long = _first_long(lines)
     title_index = _find_title(lines, first_long)
@@ -222,7 +269,16 @@ def extract(text: str) -> Article | Rejection:
             "precedes it",
             total,
         )
-    body, end = _body(lines, start)
+    # The header runs from the headline to the first long paragraph: standfirst,
+    # bylines, dates, share buttons. Lines there never end the body.
+    header_end = _header_end(lines, title_index, start, first_long)
+    for index in range(title_index + 1, header_end):
+        line = lines[index]
+        if line.is_content and not line.prose:
+            names = bare_name(line.text)
+            if names:
+                line.names = names
+    body, end = _body(lines, start, header_end)
     body_words = sum(lines[i].words for i in body)
     if body_words < MIN_BODY_WORDS:
         return Rejection(
@@ -231,14 +287,17 @@ def extract(text: str) -> Article | Rejection:
 
     used = set(body)
     used.add(title_index)
-    published, modified, meta_used = _dates(lines, title_index, start, end)
+    published, modified, meta_used = _dates(lines, title_index, header_end, end)
     used.update(meta_used)
-    authors, author_lines = _authors(lines, title_index, start, end)
+    authors, author_lines = _authors(lines, title_index, header_end, end)
     used.update(author_lines)
     url, url_index = _url(lines, title_index)
     if url_index is not None:
         used.add(url_index)
 
+    if len(body) > 1 and _is_author_bio(lines[body[-1]].text, authors):
+        used.discard(body[-1])
+        body = body[:-1]
     removed = [line.text for i, line in enumerate(lines) if i not in used]
     removed_count = sum(line.physical for i, line in enumerate(lines) if i not in used)
     body_text = "\n\n".join(lines[i].text for i in body)
@@ -335,7 +394,10 @@ def _find_title(lines: list[_Line], first_long: int | None) -> int | None:
         if len(cluster) >= TITLE_CLUSTER:
             break
     if cluster:
-        return max(reversed(cluster), key=lambda i: _title_score(lines[i]))
+        # A bare name under the headline ("Jane Doe") is a byline, not a headline,
+        # as long as there is something else to choose.
+        titles = [i for i in cluster if bare_name(lines[i].text) is None] or cluster
+        return max(reversed(titles), key=lambda i: _title_score(lines[i]))
     # No line above the first long paragraph: it may itself be a headline that ends
     # with a full stop, if it is short, one sentence, and prose follows it.
     candidate = lines[first_long]
@@ -357,8 +419,36 @@ def _body_start(lines: list[_Line], title_index: int | None) -> int | None:
     return None
 
 
-def _body(lines: list[_Line], start: int) -> tuple[list[int], int]:
-    """Indices of the body lines, and the index where the body zone ends."""
+def _header_end(lines: list[_Line], title: int, start: int, first_long: int | None) -> int:
+    """Where the header under the headline ends: after its last byline or date line.
+
+    The header reaches at least to the first long paragraph, and further when
+    bylines or dates follow a standfirst; it never spans a second long paragraph
+    or more than HEADER_MAX_LINES lines.
+    """
+    end = start
+    if first_long is not None and first_long > start:
+        end = first_long
+    long_seen = 0
+    for index in range(title + 1, min(len(lines), title + HEADER_MAX_LINES)):
+        line = lines[index]
+        if line.is_meta:
+            end = max(end, index + 1)
+        elif line.is_content and (
+            line.words >= LONG_WORDS or (line.words >= LONG_SENTENCE_WORDS and line.sentence_end)
+        ):
+            long_seen += 1
+            if long_seen == 2:
+                break
+    return min(end, title + HEADER_MAX_LINES)
+
+
+def _body(lines: list[_Line], start: int, header_end: int) -> tuple[list[int], int]:
+    """Indices of the body lines, and the index where the body zone ends.
+
+    Before ``header_end`` (still in the header) only prose is kept and nothing ends
+    the body; from there on, the rules of the module docstring apply.
+    """
     body: list[int] = []
     pending: list[int] = []  # short content lines waiting for a paragraph after them
     run = 0
@@ -368,9 +458,18 @@ def _body(lines: list[_Line], start: int) -> tuple[list[int], int]:
     for line in lines:
         counts[line.low] = counts.get(line.low, 0) + 1
     end = len(lines)
+    island = 0
+    run_start = block_start = start
+    block = 0
+    furniture_seen = False
     for index in range(start, len(lines)):
         line = lines[index]
         category = line.category
+        if index < header_end:
+            if line.is_content and line.prose and line.low not in seen:
+                seen.add(line.low)
+                body.append(index)
+            continue
         if line.is_meta:
             if line.names is None and line.dates and all(h.label is None for h in line.dates):
                 end = index  # an unlabelled date: the next item of a feed
@@ -383,28 +482,51 @@ def _body(lines: list[_Line], start: int) -> tuple[list[int], int]:
             continue
         repeated = counts[line.low] > 1 and line.words <= 12
         if category is not None or repeated:
-            run += 1
-        elif line.prose or (in_list and _LIST_ITEM.match(line.text)):
+            furniture_seen = True
+            block_start = index if block == 0 else block_start
+            block += 1
+            if block >= BLOCK_END:
+                end = block_start  # a wall of furniture: the article is over
+                break
+            if category in _RUN_CATEGORIES:
+                run_start = index if run == 0 else run_start
+                run += 1
+                if run >= RUN_END and not in_list:
+                    end = run_start
+                    break
+            continue
+        block = 0
+        if line.prose or (in_list and _LIST_ITEM.match(line.text)):
             if line.low in seen:
                 continue  # a pull quote repeating a paragraph
             seen.add(line.low)
+            if furniture_seen:
+                island = len(body)  # prose again after furniture: may be a promo island
             body.extend(pending)
             pending = []
             body.append(index)
             run = 0
+            furniture_seen = False
             in_list = line.text.endswith(":") or (in_list and bool(_LIST_ITEM.match(line.text)))
             continue
         else:
+            run_start = index if run == 0 else run_start
             run += 1
             if in_list or run < RUN_END:
                 pending.append(index)
         if run >= RUN_END and not in_list:
-            end = index - run + 1
+            end = run_start
             break
     # Short lines after the last paragraph are labels of what follows, not article,
     # unless a line ending in ":" announced them as a list.
     if in_list:
         body.extend(pending)
+    # One or two short lines after furniture at the very end, speaking to the reader
+    # ("Thousands of readers get new posts by email."), are a promotion.
+    if 0 < island < len(body) and len(body) - island <= 2:
+        tail = [lines[i] for i in body[island:]]
+        if all(t.words < LONG_WORDS for t in tail) and any(_PROMO.search(t.low) for t in tail):
+            body = body[:island]
     return body, end
 
 
@@ -455,6 +577,7 @@ def _dates(
 
 
 def _authors(lines: list[_Line], title: int, start: int, end: int) -> tuple[list[str], list[int]]:
+    """Authors from the first byline: under the headline, just above it, then later."""
     header = list(range(title + 1, start)) + list(range(max(0, title - 3), title))
     for index in header:
         if lines[index].names:
@@ -462,10 +585,30 @@ def _authors(lines: list[_Line], title: int, start: int, end: int) -> tuple[list
     for index in header:
         if lines[index].residue_names:
             return list(dict.fromkeys(lines[index].residue_names)), [index]
+    for index in range(title + 1, start):
+        if lines[index].is_content:
+            names = bare_name(lines[index].text)
+            if names:
+                return names, [index]
     for index in range(start, min(end + 4, len(lines))):
         if lines[index].names:
             return list(dict.fromkeys(lines[index].names or ())), [index]
     return [], []
+
+
+_BIO_VERB = re.compile(
+    r"^\S+(?:\s+\S+){0,3}\s+(?:is|was|writes|covers|reports|has been|ist|schreibt|berichtet|"
+    r"est|es|è)\b"
+)
+
+
+def _is_author_bio(text: str, authors: list[str]) -> bool:
+    """ "Jane Doe is a reporter covering ...": the author's biography after the article."""
+    for name in authors:
+        first = name.split()[0]
+        if (text.startswith(name) or text.startswith(first + " ")) and _BIO_VERB.match(text):
+            return len(text.split()) <= 60
+    return False
 
 
 def _url(lines: list[_Line], title: int) -> tuple[str | None, int | None]:

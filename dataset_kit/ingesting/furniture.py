@@ -610,7 +610,8 @@ EXACT: dict[str, str] = {
 }
 
 # Labels that start a line; the line is furniture whatever follows the separator.
-_PREFIX_RULES: tuple[tuple[str, str], ...] = (
+_PREFIX_RULES: tuple[tuple[str, str, int], ...] = (
+    # (category, pattern, maximum words of a line that the label condemns)
     (
         "read-also",
         r"(?:read also|also read|read more|see also|more on this|related|related story|"
@@ -622,53 +623,75 @@ _PREFIX_RULES: tuple[tuple[str, str], ...] = (
         r"lee también|lea también|leer también|ver también|relacionado|"
         r"leggi anche|vedi anche|lees ook|leia também|leia mais|veja também"
         r")\s*[:|»›>\-–—]",
+        40,
     ),
     (
         "credits",
         r"\(?(?:reporting|additional reporting|writing|editing|edited|compiled|produced|"
         r"research|graphics|translation|translated|fact-checked|verification|"
         r"reported and written|photography|photos|video production) by\b",
+        60,
     ),
     (
         "credits",
-        r"(?:mit material (?:von|der)|mitarbeit\s*:|mit informationen von|"
-        r"redaktion\s*:|übersetzung\s*:|quelle\s*:|quellen\s*:|sources?\s*:|"
-        r"fuente\s*:|fonte\s*:|source de l'article)",
+        r"(?:mit material (?:von|der)|mitarbeit\s*:|mit informationen von|redaktion\s*:|"
+        r"übersetzung\s*:|source de l'article)",
+        25,
     ),
-    ("breaking", r"(?:breaking(?: news)?|just in|developing|eilmeldung|live|urgent)\s*[:|\-–—]"),
+    ("caption", r"(?:quelle|quellen|sources?|fuente|fonte)\s*:", 25),
+    (
+        "breaking",
+        r"(?:breaking(?: news)?|just in|developing|eilmeldung|live|urgent)\s*[:|\-–—]",
+        30,
+    ),
     (
         "tags",
         r"(?:tags|tagged|tagged with|topics|themen|schlagwörter|schlagworte|filed under|"
         r"categories|category|posted in|kategorien|kategorie|mots-clés|etiquetas|"
         r"argomenti|trefwoorden)\s*:",
+        40,
     ),
     (
         "caption",
         r"(?:photo|photos|image|images|picture|foto|fotos|bild|bilder|credit|credits|"
         r"illustration|grafik|video|source image|top image|main image|header image|"
         r"featured image|imagen|immagine|afbeelding)\s*(?:credit)?\s*:",
+        50,
     ),
-    ("caption", r"\((?:photo|photos|image|foto|bild|picture|illustration)\b"),
+    ("caption", r"\((?:photo|photos|image|foto|bild|picture|illustration)\b", 50),
     (
         "comments",
         r"(?:(?:\d+|one|no)\s+)?(?:comments?|responses?|replies|kommentare?|commentaires?|"
         r"comentarios?|commenti|reacties)(?:\s*\(\d+\)|\s*:?\s*\d+)?"
         r"(?:\s+(?:on|to|zu|sur|so far)\b.*)?$",
+        6,
     ),
-    ("comments", r"(?:\d+|one|no)\s+thoughts? on\b"),
+    ("comments", r"(?:\d+|one|no)\s+thoughts? on\b", 25),
+    (
+        "comments",
+        r"(?:leave a (?:reply|comment)|schreibe einen kommentar|laisser un commentaire)",
+        8,
+    ),
     (
         "author-bio",
         r"(?:about the author|über den autor|über die autorin|more articles by|"
         r"more from this author|view all posts by|alle beiträge von|see more by)\b",
+        12,
     ),
-    ("share", r"(?:share|teilen|partager|compartir|condividi|delen)\s+(?:on|via|auf|sur|en|su)\b"),
-    ("share", r"(?:click to (?:share|email|print)|opens in (?:a )?new window)"),
-    ("nav", r"(?:you are here|sie sind hier|vous êtes ici|usted está en)\s*:?"),
-    ("nav", r"(?:back to|zurück zu|zurück zur|retour à)\s"),
+    ("related", r"(?:explore more on|more on these topics|more on this story|more from)\b", 8),
+    (
+        "share",
+        r"(?:share|teilen|partager|compartir|condividi|delen)\s+(?:on|via|auf|sur|en|su)\b",
+        10,
+    ),
+    ("share", r"(?:click to (?:share|email|print)|opens in (?:a )?new window)", 15),
+    ("share", r"(?:reuse this content|view this post on|a post shared by|pic\.twitter\.com)", 20),
+    ("nav", r"(?:you are here|sie sind hier|vous êtes ici|usted está en)\s*:?", 20),
+    ("nav", r"this (?:article|story|page) is more than \d+ (?:years?|months?|days?) old", 12),
+    ("nav", r"(?:back to|zurück zu|zurück zur|retour à)\s", 6),
+    ("caption", r"(?:image|photo|picture|bild|foto) \d+ (?:of|von|de|di) \d+", 30),
 )
-_PREFIX = [(category, re.compile(pattern)) for category, pattern in _PREFIX_RULES]
-# "Comments" must be the whole label, not "Comments from the minister were ..."
-_COMMENTS_MAX_WORDS = 6
+_PREFIX = [(category, re.compile(pattern), limit) for category, pattern, limit in _PREFIX_RULES]
 
 # Phrases that mark a line wherever they appear (compared lower-cased).
 _ANYWHERE_RULES: tuple[tuple[str, str, int], ...] = (
@@ -817,10 +840,8 @@ def classify(text: str, low: str, words: int) -> str | None:
             return "url"
         if _is_chain(low):
             return "nav"
-    for category, pattern in _PREFIX:
-        if pattern.match(low):
-            if category == "comments" and words > _COMMENTS_MAX_WORDS:
-                continue
+    for category, pattern, limit in _PREFIX:
+        if words <= limit and pattern.match(low):
             return category
     if words <= 90:
         for category, pattern, limit in _ANYWHERE:
@@ -828,7 +849,19 @@ def classify(text: str, low: str, words: int) -> str | None:
                 return category
     if words <= 12 and "|" in low and _is_chain(low):
         return "nav"
+    if words <= 15:
+        if _LINK.search(low):
+            return "url"
+        if _SHORT_PROMO.search(low):
+            return "newsletter"
+    if not _LETTER.search(low):
+        return "symbols"
     return None
+
+
+_LINK = re.compile(r"https?://|www\.[a-z0-9-]+\.|\]\(")
+_SHORT_PROMO = re.compile(r"\b(?:newsletters?|subscribe|subscription|abonnieren|abonnement)\b")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _is_chain(low: str) -> bool:
