@@ -56,6 +56,7 @@ from .statistics import (
 )
 
 DEFAULT_TEMPLATE = "news_articles.md.j2"
+DEFAULT_CONFIG_FILE = "dataset-kit.toml"
 TEMPLATE_PACKAGE = "dataset_kit.card_templates"
 README = "README.md"
 ASSETS_DIR = "assets"
@@ -619,20 +620,28 @@ def _find(mapping: dict[str, Any], *paths: str) -> Any:
 
 
 def creation_facts(manifest: Manifest) -> dict[str, Any]:
-    """The numbers of this export that the Dataset Creation section reports."""
+    """The numbers and settings of this export that the Dataset Creation section reports.
+
+    Settings are read from the manifest's ``config`` (what ``export`` recorded:
+    ``split``, ``split_by_date``, ``stratify``, ``group_by``, ``seed``, ``dedup``,
+    ``near_keep``, ...); a setting it does not record is left out of the card.
+    """
     config = manifest.config or {}
     rules = (manifest.validation or {}).get("rejected_by_rule") or {}
-    ratios = _find(config, "split.ratios", "splits.ratios", "split_ratios", "splits")
-    if isinstance(ratios, dict) and not all(isinstance(v, (int, float)) for v in ratios.values()):
-        ratios = None
+    split = config.get("split")
+    if isinstance(split, dict):
+        split = ",".join(f"{name}={ratio}" for name, ratio in split.items())
     return {
         "counts": dict(manifest.counts),
         "ingest": dict(manifest.ingest or {}),
         "rejected_by_rule": sorted(rules.items(), key=lambda kv: (-kv[1], kv[0])),
         "dedup": dict(manifest.dedup or {}),
-        "seed": _find(config, "split.seed", "splits.seed", "seed"),
-        "ratios": ratios if isinstance(ratios, dict) else None,
-        "split_key": _find(config, "split.key", "splits.key", "split.by"),
+        "split": split if isinstance(split, str) and split else None,
+        "split_by_date": config.get("split_by_date") or None,
+        "stratify": config.get("stratify") or None,
+        "group_by": config.get("group_by") or None,
+        "near_keep": config.get("near_keep") or None,
+        "seed": config.get("seed"),
         "inputs": len(manifest.inputs),
         "tool_versions": dict(manifest.tool_versions or {}),
     }
@@ -864,9 +873,17 @@ def _insert_digest(body: str) -> str:
 
 
 def card_command_config(export_dir: Path, config_file: Path | None) -> dict[str, Any]:
-    """The ``[card]`` table for ``dataset-kit card``: from ``--config``, else the export's."""
+    """The ``[card]`` table for ``dataset-kit card``.
+
+    From ``--config FILE``; else from ``./dataset-kit.toml`` when there is one (the file
+    ``export`` reads by itself); else the ``card`` table the export recorded in its
+    manifest; else empty.
+    """
     if config_file is not None:
         return load_card_config(config_file)
+    local = Path(DEFAULT_CONFIG_FILE)
+    if local.is_file():
+        return load_card_config(local)
     manifest = load_manifest(export_dir)
     card = (manifest.config or {}).get("card") or {}
     if not isinstance(card, dict):

@@ -141,7 +141,17 @@ def write_export(
         counts={"read": total + 5, "written": total, "rejected": 3, "duplicates_dropped": 2},
         splits=split_entries,
         files=files,
-        config={"seed": 42, "split": {"seed": 42, "ratios": {"train": 0.8, "test": 0.2}}},
+        config={
+            "split": "train=0.8,test=0.2",
+            "split_by_date": None,
+            "stratify": None,
+            "group_by": None,
+            "seed": 42,
+            "dedup": "near",
+            "near_threshold": 0.8,
+            "near_keep": "cluster",
+            "max_shard_size": "500MB",
+        },
         dedup={
             "mode": "near",
             "threshold": 0.8,

@@ -321,7 +321,8 @@ def test_fields_table_example_record_and_creation_numbers(runner, export, config
     assert "**Rejected:** 3 records" in text and "`required`: 2, `format`: 1" in text
     assert "**Duplicates dropped:** 2 (near deduplication, similarity threshold 0.8)" in text
     assert "11 clusters of similar articles (largest: 4 articles)" in text
-    assert "with seed 42" in text
+    assert "split `train=0.8,test=0.2`, seed 42. A record's split comes from a seeded hash" in text
+    assert "each cluster stays whole in one split" in text
     assert "63 page dumps" in text and "1,234 lines of page furniture" in text
     assert "![Bar chart of the number of articles published per month" in text
 
@@ -366,3 +367,11 @@ def test_many_sources_are_cut_to_the_top_twenty(tmp_path):
     source_rows = [line for line in text.splitlines() if re.match(r"\| Source \d\d \|", line)]
     assert len(source_rows) == 20
     assert "| *5 other sources* | 20 | 20.0% |" in text
+
+
+def test_card_reads_dataset_kit_toml_in_the_current_folder(runner, export, tmp_path, monkeypatch):
+    write_config(tmp_path / "dataset-kit.toml", dict(CARD_CONFIG, pretty_name="From Cwd"))
+    monkeypatch.chdir(tmp_path)
+    result = run_card(runner, export)
+    assert result.exit_code == 0, result.output
+    assert front_matter(export)["pretty_name"] == "From Cwd"
