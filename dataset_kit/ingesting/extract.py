@@ -71,6 +71,7 @@ _RESIDUE_DROP = re.compile(
 # Furniture that, with short lines, makes up a list of links ending the article;
 # newsletter boxes, share bars and cookie notices can sit inside an article.
 _RUN_CATEGORIES = frozenset({"nav", "url", "symbols"})
+_LINK_LIKE = frozenset({"url", "nav", "related", "symbols"})
 _PROMO = re.compile(
     r"\b(?:you|your|our|e-?mail|inbox|subscribe|subscribers?|newsletter|sign up|join|member|"
     r"membership|support us|download|app|follow us|sie|ihr|ihre|unser|unsere|abonn|vous|votre)\b"
@@ -512,6 +513,8 @@ def _body(lines: list[_Line], start: int, header_end: int) -> tuple[list[int], i
         else:
             run_start = index if run == 0 else run_start
             run += 1
+            if line.text.endswith(":"):
+                in_list = True  # "The plan includes:" announces short lines to come
             if in_list or run < RUN_END:
                 pending.append(index)
         if run >= RUN_END and not in_list:
@@ -621,7 +624,7 @@ def _url(lines: list[_Line], title: int) -> tuple[str | None, int | None]:
 
 def _source(lines: list[_Line], body: list[int]) -> str | None:
     for line in lines:
-        if line.category == "footer" and ("©" in line.text or "copyright" in line.low):
+        if line.category is not None and ("©" in line.text or "copyright" in line.low):
             match = _COPYRIGHT_HOLDER.search(line.text)
             if match:
                 name = match["name"].strip(" .,-")
@@ -635,12 +638,13 @@ def _source(lines: list[_Line], body: list[int]) -> str | None:
 
 
 def _no_body(lines: list[_Line], total: int) -> Rejection:
-    links = sum(1 for line in lines if line.category == "url")
-    short = sum(1 for line in lines if line.is_content and not line.prose)
-    if links + short >= max(3, len(lines) // 2):
+    links = sum(
+        1 for line in lines if line.category in _LINK_LIKE or (line.is_content and not line.prose)
+    )
+    if links >= max(3, (len(lines) + 1) // 2):
         return Rejection(
             "link-list",
-            f"a list of {links + short} links or headlines with no paragraph of article text",
+            f"a list of {links} links or headlines with no paragraph of article text",
             total,
         )
     return Rejection(

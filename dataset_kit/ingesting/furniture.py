@@ -374,11 +374,14 @@ EXACT: dict[str, str] = {
         "website",
         "post comment",
         "submit comment",
+        "kommentar abschicken",
+        "webseite",
+    ),
+    **_phrases(
+        "newsletter",
         "submit",
         "send",
         "absenden",
-        "kommentar abschicken",
-        "webseite",
         "enter your email",
         "enter your email address",
         "your email",
@@ -726,6 +729,15 @@ _ANYWHERE_RULES: tuple[tuple[str, str, int], ...] = (
         25,
     ),
     (
+        "form",
+        r"\b(?:your email address will not be published|required fields are marked|"
+        r"save my name, email|notify me of (?:new|follow-up)|this site uses akismet|"
+        r"log in to reply|logged in as|you must be logged in|ihre e-mail-adresse wird nicht"
+        r"|erforderliche felder sind|pflichtfelder sind|votre adresse e-mail ne sera pas|"
+        r"tu dirección de correo electrónico no será|il tuo indirizzo email non sarà)",
+        40,
+    ),
+    (
         "newsletter",
         r"\b(?:subscribe to|subscribe for|sign up for|sign up to|sign up and|"
         r"our newsletter|this newsletter|daily newsletter|weekly newsletter|"
@@ -748,15 +760,6 @@ _ANYWHERE_RULES: tuple[tuple[str, str, int], ...] = (
         r"\d+\s*min\.?\s*lesezeit|minuten lesezeit|temps de lecture|tiempo de lectura|"
         r"tempo di lettura|leestijd)",
         20,
-    ),
-    (
-        "form",
-        r"\b(?:your email address will not be published|required fields are marked|"
-        r"save my name, email|notify me of (?:new|follow-up)|this site uses akismet|"
-        r"log in to reply|logged in as|you must be logged in|ihre e-mail-adresse wird nicht"
-        r"|erforderliche felder sind|pflichtfelder sind|votre adresse e-mail ne sera pas|"
-        r"tu dirección de correo electrónico no será|il tuo indirizzo email non sarà)",
-        40,
     ),
     (
         "ad",
@@ -830,6 +833,8 @@ def classify(text: str, low: str, words: int) -> str | None:
     ``low`` is ``text.lower()`` and ``words`` its number of words (passed in because
     the caller needs both anyway).
     """
+    if "©" in low and words <= 40:
+        return "footer"
     if words <= 8:
         category = EXACT.get(_key(low))
         if category is not None:
