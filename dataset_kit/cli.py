@@ -203,6 +203,11 @@ def stats(export_dir: str, as_json: bool) -> None:
 
     Articles per split, source and language, publication date range and articles
     per month, and text length percentiles: the numbers the card shows.
+
+    \b
+    Examples:
+      dataset-kit stats ds/
+      dataset-kit stats ds/ --json > stats.json
     """
     from .statistics import compute_statistics, render_text
 
