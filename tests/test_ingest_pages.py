@@ -6,6 +6,9 @@ headline, the authors, the publication date, the first and last sentence of the
 body, and that nothing of the page furniture around the article is left in it.
 """
 
+# Page dumps are full of typographic quotes and dashes.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 from pathlib import Path
