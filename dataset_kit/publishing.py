@@ -137,13 +137,16 @@ class FileChange:
     """One file to ``add``, ``update`` or ``delete`` on the Hub.
 
     ``bytes`` is the local size (for ``delete``, the remote size); ``remote_bytes`` is
-    the size on the Hub before an ``update``.
+    the size on the Hub before an ``update``. ``stored`` is true when the Hub already
+    holds this content under another path (a renamed shard): LFS storage is by
+    content, so those bytes are not sent again.
     """
 
     action: str
     path: str
     bytes: int
     remote_bytes: int | None = None
+    stored: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,8 @@ class PublishPlan:
 
     @property
     def upload_bytes(self) -> int:
-        return sum(c.bytes for c in self.changes if c.action != "delete")
+        """Bytes that have to travel: new content, not deletions or content already stored."""
+        return sum(c.bytes for c in self.changes if c.action != "delete" and not c.stored)
 
     @property
     def repo_url(self) -> str:
@@ -236,6 +240,8 @@ class PublishPlan:
                 size = f"{human_bytes(change.bytes)} on the Hub"
             else:
                 size = human_bytes(change.bytes)
+            if change.stored:
+                size += " (content already on the Hub)"
             lines.append(f"  {change.action:<6}  {change.path:<{width}}  {size}")
         lines += [f"Note: {note}" for note in self.notes]
         return lines
@@ -669,7 +675,8 @@ class _Session:
         if failure.kind == "revision":
             return HubNotFoundError(
                 f"{message}\nThe revision does not exist in {repo_id}: create the branch "
-                "first, or leave out --revision to publish to main."
+                f"first (`hf repos branch create {repo_id} BRANCH --repo-type dataset`), or "
+                "leave out --revision to publish to main."
             )
         if failure.kind == "repo":
             return HubNotFoundError(
@@ -679,8 +686,8 @@ class _Session:
             return HubUnavailableError(message)
         if failure.transient:
             return HubUnavailableError(
-                f"{message}\nGave up after {self.retry.attempts} attempts. Nothing "
-                "half-done was left on the Hub; run the same command again to finish."
+                f"{message}\nGave up after {self.retry.attempts} attempts. The Hub applies "
+                "each commit whole or not at all; run the same command again to finish."
             )
         if failure.kind == "conflict":
             return HubUnavailableError(
@@ -823,15 +830,19 @@ def diff(
     changes: list[FileChange] = []
     unchanged: list[str] = []
     wanted = {}
+    stored = {f.lfs_sha256 for f in remote.values() if f.lfs_sha256 is not None}
     for entry in files:
         wanted[entry.path] = entry
         current = remote.get(entry.path)
+        known = entry.sha256 in stored
         if current is None:
-            changes.append(FileChange("add", entry.path, entry.bytes))
+            changes.append(FileChange("add", entry.path, entry.bytes, stored=known))
         elif _same(entry, current, root):
             unchanged.append(entry.path)
         else:
-            changes.append(FileChange("update", entry.path, entry.bytes, current.size))
+            changes.append(
+                FileChange("update", entry.path, entry.bytes, current.size, stored=known)
+            )
     for path, current in sorted(remote.items()):
         if path not in wanted and path.split("/", 1)[0] in MANAGED_FOLDERS and "/" in path:
             changes.append(FileChange("delete", path, current.size))

@@ -108,6 +108,9 @@ def test_grown_dataset_sends_only_changed_shards_and_deletes_stale_ones(runner, 
     )
     assert len(hub.calls("lfs-upload")) == 1  # only the new third shard's content
     assert "3 to add, 1 to update, 2 to delete" in result.stdout
+    for renamed in ("data/train-00000-of-00003.parquet", "data/train-00001-of-00003.parquet"):
+        line = next(x for x in result.stdout.splitlines() if renamed in x)
+        assert line.endswith("(content already on the Hub)")
     assert "delete  data/train-00001-of-00002.parquet" in result.stdout
     assert_matches_export(hub, root)
 

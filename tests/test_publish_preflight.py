@@ -249,6 +249,17 @@ def test_diff_compares_lfs_sha256_and_git_blob_ids(tmp_path):
         ("delete", "data/old-00000-of-00001.parquet"),
     ]
 
+    assert not any(c.stored for c in changes)
+
+    # A renamed shard: its content is already stored on the Hub, so it costs no upload.
+    moved = publishing.RemoteFile("data/moved.parquet", shard.bytes, "m" * 40, shard.sha256)
+    renamed = {"data/moved.parquet": moved}
+    changes, _ = publishing.diff(root, [shard], renamed)
+    assert [(c.action, c.path, c.stored) for c in changes] == [
+        ("add", shard.path, True),
+        ("delete", "data/moved.parquet", False),
+    ]
+
     # Same size, different content: an LFS sha256 or a git blob id tells.
     remote[shard.path] = publishing.RemoteFile(shard.path, shard.bytes, "x" * 40, "f" * 64)
     remote[card.path] = publishing.RemoteFile(card.path, card.bytes, "0" * 40)
