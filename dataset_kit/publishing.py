@@ -863,13 +863,15 @@ def plan_publish(
     create_pr: bool = False,
     token: str | None = None,
     endpoint: str | None = None,
+    offline: bool | None = None,
     retry: RetryPolicy | None = None,
     log: Callable[[str], None] | None = None,
 ) -> PublishPlan:
     """Preflight, then compare the export with the repo; sends nothing that writes.
 
-    Raises :class:`PreflightError` for local problems, :class:`HubAuthError` for a token
-    the Hub rejects, :class:`HubNotFoundError` for a missing revision and
+    ``offline=True`` (default: ``HF_HUB_OFFLINE``) contacts nobody and plans against an
+    empty repo. Raises :class:`PreflightError` for local problems, :class:`HubAuthError`
+    for a token the Hub rejects, :class:`HubNotFoundError` for a missing revision and
     :class:`HubUnavailableError` when the Hub cannot be reached.
     """
     plan, _ = _plan(
@@ -880,6 +882,7 @@ def plan_publish(
         create_pr=create_pr,
         token=token,
         endpoint=endpoint,
+        offline=_offline() if offline is None else offline,
         retry=retry or DEFAULT_RETRY,
         log=log or (lambda _message: None),
     )
@@ -895,6 +898,7 @@ def _plan(
     create_pr: bool,
     token: str | None,
     endpoint: str | None,
+    offline: bool,
     retry: RetryPolicy,
     log: Callable[[str], None],
 ) -> tuple[PublishPlan, _Session]:
@@ -921,7 +925,7 @@ def _plan(
         token_role=None,
         user=None,
     )
-    if _offline():
+    if offline:
         plan.offline = True
         plan.changes, _ = diff(root, files, {})
         plan.notes.append(
@@ -997,6 +1001,7 @@ def publish(
     token: str | None = None,
     endpoint: str | None = None,
     dry_run: bool = False,
+    offline: bool | None = None,
     max_files_per_commit: int = DEFAULT_MAX_FILES_PER_COMMIT,
     retry: RetryPolicy | None = None,
     log: Callable[[str], None] | None = None,
@@ -1020,6 +1025,7 @@ def publish(
         create_pr=create_pr,
         token=token,
         endpoint=endpoint,
+        offline=_offline() if offline is None else offline,
         retry=retry or DEFAULT_RETRY,
         log=say,
     )

@@ -380,3 +380,17 @@ def test_api_result_describes_what_was_done(hub, tmp_path, private):
     assert result.commit_url == f"{hub.url}/datasets/{REPO}/commit/{hub.head(REPO)}"
     assert result.plan.repo_exists is False and result.plan.private is private
     assert any(m.startswith("Creating") for m in messages)
+
+
+def test_offline_argument_contacts_nobody(tmp_path):
+    root = write_export(tmp_path / "ds", V1)
+    unreachable = "http://127.0.0.1:9"  # nothing listens on the discard port
+    plan = publishing.plan_publish(
+        root, REPO, offline=True, token="hf_Unused0123456789", endpoint=unreachable
+    )
+    assert plan.offline and plan.repo_exists is None and len(plan.additions) == 6
+    assert any("offline" in blocker for blocker in plan.blockers)
+    with pytest.raises(publishing.HubUnavailableError, match="offline mode is on"):
+        publishing.publish(
+            root, REPO, offline=True, token="hf_Unused0123456789", endpoint=unreachable
+        )
