@@ -301,3 +301,26 @@ def test_unreachable_endpoint(tmp_path, monkeypatch, fast_retry):
     assert "connection problem: ConnectError" in result.stderr
     assert "hf_Unused0123456789" not in result.output
     assert fast_retry == [0.5, 1.0, 2.0]
+
+
+def test_verification_catches_a_hub_that_stores_something_else(runner, hub, tmp_path, monkeypatch):
+    from tests import hub_server
+
+    root = write_export(tmp_path / "ds", V1)
+    listed = hub_server._Handler._entry
+
+    def wrong_size(self, path, blob):
+        entry = listed(self, path, blob)
+        if path == "data/test-00000-of-00001.parquet":
+            entry["size"] += 1
+        return entry
+
+    monkeypatch.setattr(hub_server._Handler, "_entry", wrong_size)
+    result = publish_cli(runner, hub, str(root), "--repo-id", REPO)
+    assert result.exit_code == 7
+    size = (root / "data/test-00000-of-00001.parquet").stat().st_size
+    assert (
+        f"data/test-00000-of-00001.parquet: {size + 1} bytes on the Hub, {size} here"
+        in result.stderr
+    )
+    assert "Run the same command again to repair it." in result.stderr
