@@ -1,0 +1,560 @@
+"""Exact and near-duplicate detection over compact numpy arrays of keys.
+
+Everything here is a pure function of its inputs (no global state, no I/O), so a
+batch of records can be keyed in any process and the keys merged afterwards.
+
+**Matching text.** Texts are compared after NFKC normalisation and lower-casing,
+as the sequence of their *words*: maximal runs of letters and digits (any byte of a
+non-ASCII character counts as a letter, except the common punctuation blocks, so
+curly quotes and dashes separate words like their ASCII forms). Whitespace, line
+breaks and punctuation therefore never make two copies of an article look
+different. Tokenising, hashing words and shingles all run vectorised over the
+UTF-8 bytes of a whole batch, never word by word in Python.
+
+**Exact duplicates** share the hash of that word sequence *and* of their canonical
+URL (:func:`canonical_url`); the first copy in input order is kept.
+
+**Near duplicates** are found with MinHash over shingles of ``shingle_words``
+consecutive words, using one-permutation hashing (each shingle hash falls into one
+of ``bins`` bins, the minimum per bin is kept, empty bins are filled by optimal
+densification), which gives a signature of ``bins`` values for the cost of hashing
+each shingle once. Locality-sensitive hashing then cuts the signature into
+``bands`` x ``rows``; two records sharing any band hash are candidates, and a
+candidate pair counts as near-duplicate only when the share of equal signature
+values (an estimate of the Jaccard similarity of their shingle sets) reaches the
+threshold. Pairs are merged into clusters by connected components.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+DEFAULT_THRESHOLD = 0.8
+DEFAULT_BINS = 128
+DEFAULT_SHINGLE_WORDS = 5
+# Texts are tokenised in chunks of about this many UTF-8 bytes so that the per-byte
+# uint32 work arrays stay in cache-friendly sizes whatever the batch size.
+CHUNK_BYTES = 1 << 20
+
+_U64 = np.uint64
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = 0x9E3779B97F4A7C15
+_SEQ_BASE = 0x100000001B3
+_SHINGLE_SALT = 0x2545F4914F6CDD1D
+_EMPTY = np.uint32(0xFFFFFFFF)
+
+
+def mix64(values: np.ndarray) -> np.ndarray:
+    """A bijective avalanche mix of uint64 values (the splitmix64 finaliser)."""
+    x = np.asarray(values, dtype=_U64).copy()
+    x ^= x >> _U64(30)
+    x *= _M1
+    x ^= x >> _U64(27)
+    x *= _M2
+    x ^= x >> _U64(31)
+    return x
+
+
+def hash64(data: bytes) -> int:
+    """A stable 64-bit hash of ``data`` (BLAKE2b): the same on every machine and run."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+def hash64_array(items: Iterable[bytes]) -> np.ndarray:
+    """:func:`hash64` of each item, as a uint64 array."""
+    blake = hashlib.blake2b
+    joined = b"".join(blake(item, digest_size=8).digest() for item in items)
+    return np.frombuffer(joined, dtype="<u8").astype(_U64)
+
+
+def normalise_text(text: str) -> str:
+    """The form texts are compared in: NFKC (so ligatures, full-width letters and
+    non-breaking spaces match their plain forms) and lower case."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text.lower()
+
+
+_TRACKING_PREFIXES = ("utm_", "mc_")
+_TRACKING_NAMES = frozenset({"fbclid", "gclid", "dclid", "msclkid", "igshid", "yclid", "_ga"})
+
+
+def canonical_url(url: str | None) -> str:
+    """A canonical form of ``url`` for duplicate detection; "" when there is none.
+
+    Two URLs of the same page compare equal: the scheme (http/https) is dropped, the
+    host lower-cased without ``www.`` and default ports, the fragment removed,
+    trailing slashes stripped, tracking parameters (``utm_*``, ``fbclid``, ...)
+    dropped and the remaining query parameters sorted.
+    """
+    if not url:
+        return ""
+    text = url.strip().split("#", 1)[0]
+    _scheme, sep, rest = text.partition("://")
+    if not sep:
+        return text
+    host, _, path = rest.partition("/")
+    host = host.rpartition("@")[2].lower()
+    for default_port in (":80", ":443"):
+        if host.endswith(default_port):
+            host = host[: -len(default_port)]
+    host = host.removeprefix("www.")
+    path, _, query = path.partition("?")
+    path = path.rstrip("/")
+    if query:
+        params = sorted(
+            part
+            for part in query.split("&")
+            if part
+            and not part.startswith(_TRACKING_PREFIXES)
+            and part.partition("=")[0] not in _TRACKING_NAMES
+        )
+        query = "&".join(params)
+    canonical = f"{host}/{path}"
+    return f"{canonical}?{query}" if query else canonical
+
+
+# --- parameters ------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=16)
+def lsh_params(threshold: float, bins: int = DEFAULT_BINS) -> tuple[int, int]:
+    """Bands and rows per band for a similarity ``threshold`` with ``bins`` values.
+
+    Chooses the split of the signature that minimises a weighted sum of the
+    probability mass of missed pairs above the threshold and of candidates below it.
+    Missed pairs weigh more, since every candidate is verified afterwards and a
+    false candidate costs only that check.
+    """
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"near-duplicate threshold must be between 0 and 1, got {threshold}")
+    grid = np.linspace(0.0, 1.0, 1001)
+    step = float(grid[1] - grid[0])
+    below = grid < threshold
+    best: tuple[float, int, int] | None = None
+    for bands in range(1, min(bins, 32) + 1):
+        for rows in range(1, bins // bands + 1):
+            caught = 1.0 - (1.0 - grid**rows) ** bands
+            false_pos = float(np.where(below, caught, 0.0).sum()) * step
+            false_neg = float(np.where(below, 0.0, 1.0 - caught).sum()) * step
+            cost = 0.25 * false_pos + 0.75 * false_neg
+            if best is None or cost < best[0] - 1e-12:
+                best = (cost, bands, rows)
+    assert best is not None
+    return best[1], best[2]
+
+
+@dataclass(frozen=True)
+class NearDupParams:
+    """MinHash/LSH settings; ``bands * rows`` values of the signature are banded."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    bins: int = DEFAULT_BINS
+    shingle_words: int = DEFAULT_SHINGLE_WORDS
+    bands: int = 0
+    rows: int = 0
+
+    @classmethod
+    def for_threshold(
+        cls,
+        threshold: float = DEFAULT_THRESHOLD,
+        bins: int = DEFAULT_BINS,
+        shingle_words: int = DEFAULT_SHINGLE_WORDS,
+    ) -> NearDupParams:
+        bands, rows = lsh_params(threshold, bins)
+        return cls(threshold, bins, shingle_words, bands, rows)
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "threshold": self.threshold,
+            "num_perm": self.bins,
+            "shingle_words": self.shingle_words,
+            "bands": self.bands,
+            "rows": self.rows,
+        }
+
+
+# --- sketches ------------------------------------------------------------------------
+
+
+@dataclass
+class Sketches:
+    """Keys of a batch of texts.
+
+    ``text_keys`` hash the word sequence (for exact duplicates). ``signatures`` is
+    ``(n, bins)`` uint32 MinHash values, meaningful only where ``has_signature``
+    (a text without words has none). Only filled when near-duplicates are wanted.
+    """
+
+    text_keys: np.ndarray
+    signatures: np.ndarray | None
+    has_signature: np.ndarray | None
+
+
+_SEQ_POWERS = [np.ones(1, dtype=_U64)]
+
+
+def _seq_powers(n: int) -> np.ndarray:
+    table = _SEQ_POWERS[0]
+    if len(table) < n:
+        size = max(n, 2 * len(table))
+        grown = np.cumprod(np.full(size, _SEQ_BASE, dtype=_U64), dtype=_U64)
+        table = _SEQ_POWERS[0] = np.concatenate([np.ones(1, _U64), grown[:-1]])
+    return table[:n]
+
+
+def _word_mask(buf: np.ndarray) -> np.ndarray:
+    lowered = buf | np.uint8(0x20)
+    mask = (buf >= 0x80) | ((lowered >= 0x61) & (lowered <= 0x7A)) | ((buf >= 0x30) & (buf <= 0x39))
+    # U+2000-U+206F (general punctuation: dashes, quotes, ellipsis, thin spaces) and
+    # U+3000-U+303F (CJK punctuation) are three-byte sequences, U+00A0-U+00BF
+    # (no-break space, guillemets, inverted marks) two-byte ones. Lead bytes are rare,
+    # so they are found first and only their neighbours examined.
+    size = len(buf)
+    for lead, seconds, width in ((0xE2, (0x80, 0x81), 3), (0xE3, (0x80,), 3), (0xC2, None, 2)):
+        at = np.flatnonzero(buf == lead)
+        at = at[at + width <= size]
+        if not len(at):
+            continue
+        second = buf[at + 1]
+        at = at[second >= 0xA0] if seconds is None else at[np.isin(second, seconds)]
+        for offset in range(width):
+            mask[at + offset] = False
+    return mask
+
+
+def _word_hashes(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """A 64-bit hash per word from its length and its first and last eight bytes.
+
+    Gathering two unaligned 8-byte windows per word costs far less than any per-byte
+    arithmetic; words longer than 16 bytes that agree in length and both ends (rare)
+    share a hash, which only nudges a similarity estimate.
+    """
+    padded = np.zeros(len(buf) + 8, dtype=np.uint8)
+    padded[: len(buf)] = buf
+    # A uint64 view with a one-byte stride: element i is the 8 bytes from offset i.
+    windows = np.ndarray(shape=(len(buf) + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    lengths = (ends - starts).astype(_U64)
+    head = windows[starts].astype(_U64)
+    drop = (_U64(8) - np.minimum(lengths, _U64(8))) * _U64(8)
+    head = (head << drop) >> drop
+    long = np.flatnonzero(lengths > 8)
+    if len(long):
+        tail = windows[ends[long] - 8].astype(_U64)
+        head[long] ^= mix64(tail)
+    return mix64(head ^ (lengths * _U64(_GOLDEN)))
+
+
+def _sketch_chunk(
+    buf: np.ndarray, doc_start: np.ndarray, params: NearDupParams | None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Keys of the documents laid end to end in ``buf``, starting at ``doc_start``."""
+    n = len(doc_start)
+    size = len(buf)
+    mask = _word_mask(buf)
+    padded_mask = np.zeros(size + 2, dtype=bool)
+    padded_mask[1:-1] = mask
+    changes = np.flatnonzero(padded_mask[1:] != padded_mask[:-1])
+    starts, ends = changes[0::2], changes[1::2]
+    # Documents are not separated in the buffer: a word running over a boundary is
+    # cut there into the end of one document's last word and the next one's first.
+    inner = doc_start[(doc_start > 0) & (doc_start < size)]
+    across = inner[mask[inner] & mask[inner - 1]]
+    if len(across):
+        starts = np.sort(np.concatenate([starts, across]))
+        ends = np.sort(np.concatenate([ends, across]))
+    words = _word_hashes(buf, starts, ends)
+    word_count = np.diff(np.searchsorted(starts, np.append(doc_start, size + 1)))
+    doc_of_word = np.repeat(np.arange(n, dtype=np.int64), word_count)
+    first_word = np.zeros(n, dtype=np.int64)
+    np.cumsum(word_count[:-1], out=first_word[1:])
+
+    # Exact key: an order-sensitive hash of each document's word sequence.
+    text_keys = np.zeros(n, dtype=_U64)
+    has_words = word_count > 0
+    if len(words):
+        position = np.arange(len(words), dtype=np.int64) - first_word[doc_of_word]
+        weighted = words * _seq_powers(int(word_count.max()))[position]
+        sums = np.add.reduceat(weighted, first_word[has_words])
+        text_keys[has_words] = mix64(sums ^ word_count[has_words].astype(_U64))
+    doc_end = np.append(doc_start[1:], size)
+    for i in np.flatnonzero(~has_words):
+        # No words at all (punctuation or symbols only): key the characters themselves.
+        text_keys[i] = hash64(b"nowords\x00" + buf[doc_start[i] : doc_end[i]].tobytes().strip())
+
+    if params is None:
+        return text_keys, None, None
+
+    k = params.shingle_words
+    bins = params.bins
+    shingle_parts = []
+    shingle_docs = []
+    if len(words) >= k:
+        acc = np.zeros(len(words) - k + 1, dtype=_U64)
+        for offset in range(k):
+            factor = np.array([(_GOLDEN * (2 * offset + 1)) & 0xFFFFFFFFFFFFFFFF], dtype=_U64)
+            acc += words[offset : len(words) - k + 1 + offset] * factor
+        whole = doc_of_word[: len(acc)] == doc_of_word[k - 1 :]
+        shingle_parts.append(acc[whole])
+        shingle_docs.append(doc_of_word[: len(acc)][whole])
+    short = np.flatnonzero(has_words & (word_count < k))
+    if len(short):
+        # Fewer words than a shingle: the whole word sequence is the only shingle.
+        shingle_parts.append(text_keys[short])
+        shingle_docs.append(short)
+    signatures = np.full((n, bins), _EMPTY, dtype=np.uint32)
+    if not shingle_parts:
+        return text_keys, signatures, np.zeros(n, dtype=bool)
+    hashes = mix64(np.concatenate(shingle_parts) ^ _U64(_SHINGLE_SALT))
+    docs = np.concatenate(shingle_docs)
+    bin_bits = bins.bit_length() - 1
+    slot = docs * bins + (hashes >> _U64(64 - bin_bits)).astype(np.int64)
+    flat = signatures.reshape(-1)
+    np.minimum.at(flat, slot, (hashes & _U64(0xFFFFFFFF)).astype(np.uint32))
+    filled = np.zeros(n * bins, dtype=bool)
+    filled[slot] = True
+    filled = filled.reshape(n, bins)
+    has_signature = filled.any(axis=1)
+    _densify(signatures, filled, has_signature)
+    return text_keys, signatures, has_signature
+
+
+def _densify(signatures: np.ndarray, filled: np.ndarray, has_signature: np.ndarray) -> None:
+    """Fill empty bins from other bins of the same row (optimal densification).
+
+    Each empty bin probes a fixed pseudo-random sequence of bins (the same for every
+    document, so similar documents borrow alike) and takes the first filled one.
+    """
+    rows, cols = np.nonzero(~filled & has_signature[:, None])
+    if not len(rows):
+        return
+    bins = signatures.shape[1]
+    attempt = 0
+    while len(rows):
+        attempt += 1
+        probe = mix64(cols.astype(_U64) * _U64(0x10000) + _U64(attempt)) % _U64(bins)
+        probe = probe.astype(np.int64)
+        hit = filled[rows, probe]
+        signatures[rows[hit], cols[hit]] = signatures[rows[hit], probe[hit]]
+        rows, cols = rows[~hit], cols[~hit]
+
+
+def normalise_array(texts: Any, values: Sequence[str | None] | None = None) -> Any:
+    """:func:`normalise_text` over an Arrow string array.
+
+    ``values`` are the same texts as Python strings when the caller has them. NFKC
+    runs in Python, whose quick check returns an already normal string untouched
+    (Arrow's kernel is an order of magnitude slower), and only texts it changes are
+    replaced; lower-casing runs in Arrow.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if values is None:
+        values = texts.to_pylist()
+    changed: dict[int, str] = {}
+    normalize = unicodedata.normalize
+    for i, text in enumerate(values):
+        if text is not None and not text.isascii():
+            normal = normalize("NFKC", text)
+            if normal is not text and normal != text:
+                changed[i] = normal
+    if changed:
+        mask = np.zeros(len(values), dtype=bool)
+        mask[list(changed)] = True
+        texts = pc.replace_with_mask(
+            texts, pa.array(mask), pa.array(list(changed.values()), type=pa.string())
+        )
+    return pc.utf8_lower(texts)
+
+
+def sketch_array(texts: Any, params: NearDupParams | None = None) -> Sketches:
+    """Exact keys (and MinHash signatures when ``params`` is given) of an Arrow array
+    of normalised texts (see :func:`normalise_array`); nulls count as empty texts.
+
+    The UTF-8 bytes are read straight from the Arrow buffers, in chunks of about
+    :data:`CHUNK_BYTES`, so memory stays small whatever the batch size.
+    """
+    import pyarrow as pa
+
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if pa.types.is_large_string(texts.type):
+        texts = texts.cast(pa.string())
+    n = len(texts)
+    bins = params.bins if params else 0
+    if n == 0:
+        return Sketches(
+            np.zeros(0, _U64),
+            np.zeros((0, bins), np.uint32) if params else None,
+            np.zeros(0, bool) if params else None,
+        )
+    _, offsets_buffer, data_buffer = texts.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[texts.offset : texts.offset + n + 1]
+    offsets = offsets.astype(np.int64)
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8)
+        if data_buffer is not None
+        else np.zeros(0, np.uint8)
+    )
+    keys: list[np.ndarray] = []
+    sigs: list[np.ndarray] = []
+    has: list[np.ndarray] = []
+    first = 0
+    while first < n:
+        # The documents whose bytes start within the next CHUNK_BYTES (at least one).
+        last = int(np.searchsorted(offsets, offsets[first] + CHUNK_BYTES, side="right")) - 1
+        last = min(max(last, first + 1), n)
+        lo, hi = int(offsets[first]), int(offsets[last])
+        text_keys, signatures, has_signature = _sketch_chunk(
+            data[lo:hi], offsets[first:last] - lo, params
+        )
+        keys.append(text_keys)
+        if signatures is not None and has_signature is not None:
+            sigs.append(signatures)
+            has.append(has_signature)
+        first = last
+    return Sketches(
+        np.concatenate(keys),
+        np.concatenate(sigs) if params else None,
+        np.concatenate(has) if params else None,
+    )
+
+
+def sketch_texts(texts: Sequence[str], params: NearDupParams | None = None) -> Sketches:
+    """:func:`sketch_array` of Python strings (normalised here)."""
+    import pyarrow as pa
+
+    values = list(texts)
+    return sketch_array(normalise_array(pa.array(values, type=pa.string()), values), params)
+
+
+def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """``(n, bands)`` uint32 hashes of each band of ``rows`` signature values.
+
+    32 bits per band keep memory at 4 bytes per band per record; the rare chance
+    collisions only add candidates, which verification then rejects.
+    """
+    n = signatures.shape[0]
+    parts = signatures[:, : bands * rows].reshape(n, bands, rows).astype(_U64)
+    factors = mix64(np.arange(1, rows + 1, dtype=_U64) * _U64(_GOLDEN)) | _U64(1)
+    combined = (parts * factors).sum(axis=2, dtype=_U64)
+    combined += np.arange(bands, dtype=_U64) * _U64(_SHINGLE_SALT)
+    return (mix64(combined) >> _U64(32)).astype(np.uint32)
+
+
+# --- grouping ------------------------------------------------------------------------
+
+
+def first_occurrences(keys: np.ndarray, eligible: np.ndarray | None = None) -> np.ndarray:
+    """For each position, the first position (in order) holding the same key.
+
+    Positions not ``eligible`` are ignored and map to themselves. A position whose
+    result is itself is the first of its key (or unique).
+    """
+    n = len(keys)
+    result = np.arange(n, dtype=np.int64)
+    index = np.arange(n, dtype=np.int64) if eligible is None else np.flatnonzero(eligible)
+    if len(index) < 2:
+        return result
+    order = index[np.argsort(keys[index], kind="stable")]
+    sorted_keys = keys[order]
+    new_run = np.ones(len(order), dtype=bool)
+    new_run[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    run_id = np.cumsum(new_run) - 1
+    run_first = order[new_run]
+    result[order] = run_first[run_id]
+    return result
+
+
+def candidate_pairs(bands: np.ndarray, eligible: np.ndarray, max_all_pairs: int = 16) -> np.ndarray:
+    """Pairs of eligible rows that share a band hash, as a unique ``(m, 2)`` array (a < b).
+
+    In a bucket of up to ``max_all_pairs`` rows every pair is a candidate; a larger
+    bucket (a template repeated many times) yields each row paired with the bucket's
+    first row and with its predecessor, enough to connect it without quadratic cost.
+    """
+    index = np.flatnonzero(eligible)
+    found: list[np.ndarray] = []
+    if len(index) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    for band in range(bands.shape[1]):
+        column = bands[index, band]
+        order = np.argsort(column, kind="stable")
+        values = column[order]
+        same = values[1:] == values[:-1]
+        if not same.any():
+            continue
+        new_run = np.ones(len(order), dtype=bool)
+        new_run[1:] = ~same
+        run_id = np.cumsum(new_run) - 1
+        run_start = np.flatnonzero(new_run)
+        run_size = np.diff(np.append(run_start, len(order)))
+        members = index[order]
+        # Predecessor and first-of-bucket edges, for every bucket.
+        follower = np.flatnonzero(~new_run)
+        found.append(np.stack([members[follower - 1], members[follower]], axis=1))
+        found.append(np.stack([members[run_start[run_id[follower]]], members[follower]], axis=1))
+        # All pairs in small buckets (3..max_all_pairs members).
+        for size in range(3, max_all_pairs + 1):
+            starts = run_start[run_size == size]
+            if not len(starts):
+                continue
+            left, right = np.triu_indices(size, k=1)
+            found.append(
+                np.stack(
+                    [
+                        members[(starts[:, None] + left[None, :]).ravel()],
+                        members[(starts[:, None] + right[None, :]).ravel()],
+                    ],
+                    axis=1,
+                )
+            )
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found)
+    pairs = np.sort(pairs, axis=1)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    return np.unique(pairs, axis=0)
+
+
+def signature_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard similarity of row pairs: the share of equal signature values."""
+    return (left == right).mean(axis=1)
+
+
+def connected_components(n: int, pairs: np.ndarray) -> np.ndarray:
+    """Label of each of ``n`` nodes joined by ``pairs``: the smallest node of its component.
+
+    Vectorised union-find: every round hooks the larger root of each edge under the
+    smaller one, then compresses paths fully; rounds repeat until no edge joins two
+    different roots.
+    """
+    parent = np.arange(n, dtype=np.int64)
+    if not len(pairs):
+        return parent
+    left = pairs[:, 0].astype(np.int64)
+    right = pairs[:, 1].astype(np.int64)
+    while True:
+        root_left = parent[left]
+        root_right = parent[right]
+        differ = root_left != root_right
+        if not differ.any():
+            return parent
+        left, right = left[differ], right[differ]
+        low = np.minimum(root_left[differ], root_right[differ])
+        high = np.maximum(root_left[differ], root_right[differ])
+        np.minimum.at(parent, high, low)
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand

@@ -1,0 +1,1309 @@
+"""``dataset-kit export``: validated, deduplicated, leak-free splits as Parquet shards.
+
+The export runs in two passes over the data with only compact keys in memory in
+between, so memory does not grow with the corpus beyond a few dozen bytes per
+record:
+
+1. **Keys** (:func:`_key_task`, run per task in worker processes with ``--jobs``):
+   each task (a line-aligned byte range of a JSON Lines file, or a batch of records
+   of another format) is parsed and validated; invalid records become rejects with
+   their errors. Valid records are converted to Arrow and *spilled* to a temporary
+   Arrow IPC file, and their keys returned: a hash of the id, the exact-duplicate
+   key (word sequence + canonical URL), the LSH band hashes of the MinHash signature
+   (the signature itself is spilled too, for verifying candidate pairs), and the
+   group, stratum and date values the split options need.
+2. **Plan** (:func:`plan_export`, in memory, over numpy arrays only): drop exact
+   copies (first one kept), reject reused ids, cluster near-duplicates, join
+   clusters and groups into split units and assign each unit a split
+   (:mod:`dataset_kit.splitting`).
+3. **Write** (:func:`_write_shards`): the spilled batches are streamed back in input
+   order, given their ``cluster_id`` and split, and written by one
+   :class:`~dataset_kit.shards.SplitWriter` per split. Rows keep the input order
+   within a split, which is deterministic and means a grown corpus changes only the
+   end of each split (the best case for content-defined chunking on the Hub).
+
+Everything is written into a temporary folder next to ``DIR`` that replaces ``DIR``
+only at the end (:func:`~dataset_kit.atomic.atomic_directory`), so an interrupted or
+failed export leaves an earlier ``DIR`` as it was. The folder ends up holding the
+shards, the manifest (``.dataset-kit/manifest.json``) and the dataset card; the
+rejects (``DIR.rejects.jsonl``: the original line, file, line and errors of each
+rejected record) and the report (``DIR.report.json``) are written beside it.
+
+Counts always add up: ``read = written + rejected + duplicates_dropped``, where
+rejected records are the invalid ones plus records reusing an id already taken by a
+different article, and dropped duplicates are exact copies plus, with
+``near_keep="one"``, the non-representative members of near-duplicate clusters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import platform
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import __version__
+from .arrow_schema import Column, arrow_schema, columns_for, to_batch
+from .atomic import atomic_directory, atomic_write_bytes
+from .config import ExportSettings
+from .dedup import (
+    NearDupParams,
+    band_hashes,
+    candidate_pairs,
+    canonical_url,
+    connected_components,
+    first_occurrences,
+    hash64_array,
+    mix64,
+    normalise_array,
+    sketch_array,
+)
+from .errors import DatasetKitError, InputError, SchemaError
+from .manifest import FileEntry, InputEntry, Manifest, SplitEntry, write_manifest
+from .parallel import ordered_map
+from .reading import ReadNotes, expand_inputs, input_kind, iter_jsonl_lines, parse_json_object
+from .shards import ShardInfo, SplitWriter, format_size, parse_size
+from .splitting import (
+    DEFAULT_SPLIT,
+    NO_DATE,
+    DateSplit,
+    SplitSpec,
+    assign_by_date,
+    assign_by_hash,
+    assign_stratified,
+    parse_split,
+    parse_split_by_date,
+    parse_timestamp,
+    split_names_for_dates,
+)
+from .validating import Issue, Validator, load_schema, record_issues
+from .validation_run import InvalidRecord, RangeTask, RecordsTask, group_pointer, plan_tasks
+from .validation_run import rejects_line as _rejects_line
+
+SPILL_FOLDER = ".spill"
+EXAMPLES = 10
+# Candidate pairs are verified in chunks so that the signatures gathered for them
+# stay small (2 x chunk x bins x 2 bytes).
+VERIFY_CHUNK = 50_000
+
+# Record status after planning.
+KEPT, EXACT_DUPLICATE, DUPLICATE_ID, NEAR_DROPPED = 0, 1, 2, 3
+
+
+def rejects_path_for(out: str | os.PathLike[str]) -> Path:
+    """Where the rejects of an export to ``out`` go: beside it, never inside."""
+    target = Path(out)
+    return target.parent / f"{target.name}.rejects.jsonl"
+
+
+def report_path_for(out: str | os.PathLike[str]) -> Path:
+    target = Path(out)
+    return target.parent / f"{target.name}.report.json"
+
+
+# --- the plan handed to workers --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyPlan:
+    """What a key task needs; pickled once per worker."""
+
+    schema: Any
+    base_dir: str | None
+    columns: tuple[Column, ...]
+    dedup: str
+    near: NearDupParams | None
+    id_field: str
+    text_field: str
+    url_field: str | None
+    date_field: str | None
+    stratify: str | None
+    group_by: str | None
+    spill_dir: str
+
+
+@dataclass
+class TaskKeys:
+    """The keys of one task's valid records, in input order, and its rejects."""
+
+    index: int
+    file: str
+    records: int
+    line_count: int
+    notes: ReadNotes
+    invalid: list[InvalidRecord]
+    lines: np.ndarray
+    id_hash: np.ndarray
+    exact: np.ndarray | None = None
+    bands: np.ndarray | None = None
+    has_signature: np.ndarray | None = None
+    dates: np.ndarray | None = None
+    bad_dates: int = 0
+    strata: list[str | None] | None = None
+    groups: np.ndarray | None = None
+    spill: str | None = None
+    signatures: str | None = None
+    furniture_lines: int = 0
+
+    @property
+    def valid(self) -> int:
+        return len(self.id_hash)
+
+
+_worker: dict[str, Any] = {}
+
+
+def _init_key_worker(plan: KeyPlan) -> None:
+    _worker["plan"] = plan
+    _worker["validator"] = Validator(plan.schema, base_dir=plan.base_dir)
+
+
+def _value_bytes(value: Any) -> bytes:
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return b"\x00json:" + orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def _read_task(
+    task: RangeTask | RecordsTask, validator: Validator
+) -> tuple[list[dict[str, Any]], list[int], list[InvalidRecord], ReadNotes, int, int]:
+    notes = ReadNotes()
+    valid: list[dict[str, Any]] = []
+    lines: list[int] = []
+    invalid: list[InvalidRecord] = []
+    records = 0
+    line_count = 0
+    if isinstance(task, RangeTask):
+        with open(task.path, "rb") as handle:
+            handle.seek(task.start)
+            data = handle.read(task.end - task.start)
+        line_count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+        is_valid = validator.is_valid
+        for number, raw in iter_jsonl_lines(
+            io.BytesIO(data), task.display, notes, at_file_start=task.start == 0
+        ):
+            records += 1
+            obj, problem = parse_json_object(raw)
+            if problem is None and is_valid(obj):
+                valid.append(obj)  # type: ignore[arg-type]
+                lines.append(number)
+                continue
+            issues = (
+                [Issue("", problem.keyword, problem.message)]
+                if problem is not None
+                else validator.errors(obj)
+            )
+            invalid.append(InvalidRecord(task.display, number, _record_id(obj), issues, raw, None))
+        return valid, lines, invalid, notes, records, line_count
+    for record in task.records:
+        records += 1
+        issues = record_issues(validator, record)
+        if not issues:
+            valid.append(record.data)  # type: ignore[arg-type]
+            lines.append(record.line)
+            continue
+        invalid.append(
+            InvalidRecord(
+                record.file,
+                record.line,
+                _record_id(record.data),
+                issues,
+                record.raw,
+                record.data if record.raw is None else None,
+            )
+        )
+    return valid, lines, invalid, notes, records, line_count
+
+
+def _record_id(data: Any) -> Any:
+    if isinstance(data, dict):
+        value = data.get("id")
+        if isinstance(value, (str, int)):
+            return value
+    return None
+
+
+def _key_task(item: tuple[int, RangeTask | RecordsTask]) -> TaskKeys:
+    """Pass 1 for one task: validate, key and spill its records (runs in a worker)."""
+    index, task = item
+    plan: KeyPlan = _worker["plan"]
+    validator: Validator = _worker["validator"]
+    valid, lines, invalid, notes, records, line_count = _read_task(task, validator)
+    file = (
+        task.display
+        if isinstance(task, RangeTask)
+        else (task.records[0].file if task.records else "")
+    )
+
+    batch, failures = to_batch(valid, plan.columns)
+    if failures:
+        dropped = {position for position, _, _ in failures}
+        for position, column, reason in failures:
+            record = valid[position]
+            invalid.append(
+                InvalidRecord(
+                    file,
+                    lines[position],
+                    _record_id(record),
+                    [Issue(f"/{column}", "arrow", f"value {reason}")],
+                    None,
+                    record,
+                )
+            )
+        invalid.sort(key=lambda item: item.line)
+        valid = [r for i, r in enumerate(valid) if i not in dropped]
+        lines = [n for i, n in enumerate(lines) if i not in dropped]
+
+    keys = TaskKeys(
+        index=index,
+        file=file,
+        records=records,
+        line_count=line_count,
+        notes=notes,
+        invalid=invalid,
+        lines=np.asarray(lines, dtype=np.int64),
+        id_hash=hash64_array(_value_bytes(r.get(plan.id_field)) for r in valid),
+    )
+    if "furniture_lines" in batch.schema.names and input_kind(Path(file)) == "txt":
+        column = batch.column("furniture_lines")
+        keys.furniture_lines = int(pc.sum(column).as_py() or 0)
+    if plan.dedup != "off":
+        text_column = batch.column(plan.text_field)
+        sketches = sketch_array(
+            normalise_array(text_column, [r.get(plan.text_field) for r in valid]), plan.near
+        )
+        urls = (
+            hash64_array(canonical_url(r.get(plan.url_field)).encode("utf-8") for r in valid)
+            if plan.url_field
+            else np.zeros(len(valid), dtype=np.uint64)
+        )
+        keys.exact = mix64(sketches.text_keys ^ mix64(urls + np.uint64(0x51ED27)))
+        if text_column.null_count:
+            # A record without text is nobody's copy: key it by its id instead.
+            missing = np.asarray(text_column.is_null())
+            keys.exact[missing] = mix64(keys.id_hash[missing] ^ np.uint64(0x7E47))
+        if plan.near is not None and sketches.signatures is not None:
+            keys.bands = band_hashes(sketches.signatures, plan.near.bands, plan.near.rows)
+            keys.has_signature = sketches.has_signature
+            # Low 16 bits of each value are plenty to estimate similarity (b-bit
+            # MinHash) and halve what verification has to read back.
+            signature_path = Path(plan.spill_dir) / f"{index:08d}.sig.npy"
+            np.save(signature_path, sketches.signatures.astype(np.uint16))
+            keys.signatures = str(signature_path)
+    if plan.date_field:
+        dates = np.full(len(valid), NO_DATE, dtype=np.int64)
+        for i, record in enumerate(valid):
+            value = record.get(plan.date_field)
+            if value is None:
+                continue
+            moment = parse_timestamp(value)
+            if moment is None:
+                keys.bad_dates += 1
+            else:
+                dates[i] = moment
+        keys.dates = dates
+    if plan.stratify:
+        keys.strata = [
+            None
+            if (v := r.get(plan.stratify)) is None
+            else (v if isinstance(v, str) else orjson.dumps(v).decode())
+            for r in valid
+        ]
+    if plan.group_by:
+        groups = keys.id_hash.copy()
+        values = [r.get(plan.group_by) for r in valid]
+        present = [i for i, v in enumerate(values) if v is not None]
+        if present:
+            groups[present] = hash64_array(b"group\x00" + _value_bytes(values[i]) for i in present)
+        keys.groups = groups
+    if batch.num_rows:
+        spill_path = Path(plan.spill_dir) / f"{index:08d}.arrow"
+        with (
+            pa.OSFile(str(spill_path), "wb") as sink,
+            pa.ipc.new_file(
+                sink, batch.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")
+            ) as writer,
+        ):
+            writer.write_batch(batch)
+        keys.spill = str(spill_path)
+    return keys
+
+
+# --- pass 1 merge ----------------------------------------------------------------------
+
+
+@dataclass
+class KeyArrays:
+    """The keys of every valid record, concatenated in input order."""
+
+    id_hash: np.ndarray
+    lines: np.ndarray
+    task_of: np.ndarray
+    exact: np.ndarray | None
+    bands: np.ndarray | None
+    has_signature: np.ndarray | None
+    dates: np.ndarray | None
+    strata: np.ndarray | None
+    strata_names: list[str | None]
+    groups: np.ndarray | None
+
+    @property
+    def size(self) -> int:
+        return len(self.id_hash)
+
+
+@dataclass
+class SpilledTask:
+    file: str
+    start: int
+    rows: int
+    spill: str | None
+    signatures: str | None
+
+
+class SignatureStore:
+    """Reads back the spilled MinHash signatures of chosen records, task by task."""
+
+    def __init__(self, tasks: Sequence[SpilledTask]) -> None:
+        self._tasks = [t for t in tasks if t.rows]
+        self._starts = np.array([t.start for t in self._tasks], dtype=np.int64)
+
+    def rows(self, indices: np.ndarray) -> np.ndarray:
+        order = np.argsort(indices, kind="stable")
+        sorted_indices = indices[order]
+        task_of = np.searchsorted(self._starts, sorted_indices, side="right") - 1
+        out: np.ndarray | None = None
+        for t in np.unique(task_of):
+            task = self._tasks[int(t)]
+            assert task.signatures is not None
+            table = np.load(task.signatures)
+            if out is None:
+                out = np.empty((len(indices), table.shape[1]), dtype=table.dtype)
+            pick = task_of == t
+            out[order[pick]] = table[sorted_indices[pick] - task.start]
+        assert out is not None
+        return out
+
+
+# --- planning --------------------------------------------------------------------------
+
+
+@dataclass
+class SplitPlan:
+    """What happens to each valid record, from :func:`plan_export`."""
+
+    status: np.ndarray  # KEPT, EXACT_DUPLICATE, DUPLICATE_ID, NEAR_DROPPED
+    kept_copy_of: np.ndarray  # for a dropped or rejected record: the record it repeats
+    representative: np.ndarray  # the cluster representative (itself when alone)
+    split: np.ndarray  # split index, -1 when not written
+    pairs: np.ndarray  # verified near-duplicate pairs
+    candidate_pairs: int
+    cross_split_pairs: int
+    cross_split_groups: int
+    undated_units: int = 0
+
+
+def plan_export(
+    keys: KeyArrays,
+    *,
+    spec: SplitSpec | None,
+    dates: DateSplit | None,
+    seed: int,
+    dedup: str,
+    near: NearDupParams | None,
+    near_keep: str,
+    signatures: Callable[[np.ndarray], np.ndarray] | None,
+) -> SplitPlan:
+    """Decide, over key arrays only, which records are written and to which split."""
+    n = keys.size
+    index = np.arange(n, dtype=np.int64)
+    status = np.zeros(n, dtype=np.int8)
+    kept_copy_of = index.copy()
+    if dedup != "off" and n:
+        assert keys.exact is not None
+        first = first_occurrences(keys.exact)
+        copies = first != index
+        status[copies] = EXACT_DUPLICATE
+        kept_copy_of[copies] = first[copies]
+        first_id = first_occurrences(keys.id_hash, eligible=status == KEPT)
+        reused = (first_id != index) & (status == KEPT)
+        status[reused] = DUPLICATE_ID
+        kept_copy_of[reused] = first_id[reused]
+
+    pairs = np.zeros((0, 2), dtype=np.int64)
+    candidates = 0
+    representative = index.copy()
+    if near is not None and keys.bands is not None and n:
+        assert keys.has_signature is not None and signatures is not None
+        eligible = (status == KEPT) & keys.has_signature
+        found = candidate_pairs(keys.bands, eligible)
+        candidates = len(found)
+        verified = []
+        for start in range(0, len(found), VERIFY_CHUNK):
+            chunk = found[start : start + VERIFY_CHUNK]
+            left = signatures(chunk[:, 0])
+            right = signatures(chunk[:, 1])
+            similar = (left == right).mean(axis=1) >= near.threshold
+            verified.append(chunk[similar])
+        if verified:
+            pairs = np.concatenate(verified)
+        labels = connected_components(n, pairs)
+        # The representative is the member with the smallest id hash: independent of
+        # input order, and it names the cluster (cluster_id).
+        order = np.lexsort((keys.id_hash, labels))
+        first_of_label = np.ones(n, dtype=bool)
+        first_of_label[1:] = labels[order][1:] != labels[order][:-1]
+        label_rep = np.empty(n, dtype=np.int64)
+        label_rep[labels[order][first_of_label]] = order[first_of_label]
+        representative = label_rep[labels]
+        if near_keep == "one":
+            extra = (representative != index) & (status == KEPT)
+            status[extra] = NEAR_DROPPED
+            kept_copy_of[extra] = representative[extra]
+
+    kept = status == KEPT
+    unit_key = keys.groups if keys.groups is not None else keys.id_hash
+    links = [pairs] if near_keep == "cluster" else []
+    if keys.groups is not None:
+        group_first = first_occurrences(keys.groups, eligible=kept)
+        joined = np.flatnonzero(group_first != index)
+        links.append(np.stack([group_first[joined], joined], axis=1))
+    components = connected_components(n, np.concatenate(links) if links else pairs)
+
+    split = np.full(n, -1, dtype=np.int8)
+    cross_groups = 0
+    undated_units = 0
+    kept_index = np.flatnonzero(kept)
+    if len(kept_index):
+        comp_of_kept = components[kept_index]
+        units, unit_of = np.unique(comp_of_kept, return_inverse=True)
+        unit_keys = np.full(len(units), np.iinfo(np.uint64).max, dtype=np.uint64)
+        np.minimum.at(unit_keys, unit_of, unit_key[kept_index])
+        if dates is not None:
+            assert keys.dates is not None
+            unit_dates = np.full(len(units), NO_DATE, dtype=np.int64)
+            np.minimum.at(unit_dates, unit_of, keys.dates[kept_index])
+            undated_units = int((unit_dates == NO_DATE).sum())
+            codes = assign_by_date(unit_dates, dates.cutoffs)
+        else:
+            assert spec is not None and spec.ratios is not None
+            if keys.strata is not None:
+                # A unit's stratum is that of its record with the smallest key.
+                order = np.lexsort((keys.id_hash[kept_index], unit_key[kept_index], unit_of))
+                first = np.ones(len(order), dtype=bool)
+                first[1:] = unit_of[order][1:] != unit_of[order][:-1]
+                unit_strata = np.empty(len(units), dtype=np.int64)
+                unit_strata[unit_of[order][first]] = keys.strata[kept_index][order][first]
+                sizes = np.bincount(unit_of, minlength=len(units))
+                codes = assign_stratified(unit_keys, sizes, unit_strata, spec.ratios, seed)
+            else:
+                codes = assign_by_hash(unit_keys, spec.ratios, seed)
+        split[kept_index] = codes[unit_of]
+        if keys.groups is not None:
+            group_splits = np.unique(
+                np.stack([keys.groups[kept_index], split[kept_index].astype(np.uint64)], axis=1),
+                axis=0,
+            )
+            cross_groups = int(len(group_splits) - len(np.unique(group_splits[:, 0])))
+    both_kept = kept[pairs[:, 0]] & kept[pairs[:, 1]] if len(pairs) else np.zeros(0, bool)
+    cross_pairs = int((split[pairs[both_kept, 0]] != split[pairs[both_kept, 1]]).sum())
+    return SplitPlan(
+        status=status,
+        kept_copy_of=kept_copy_of,
+        representative=representative,
+        split=split,
+        pairs=pairs,
+        candidate_pairs=candidates,
+        cross_split_pairs=cross_pairs,
+        cross_split_groups=cross_groups,
+        undated_units=undated_units,
+    )
+
+
+# --- result ----------------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote, with the counts that add up."""
+
+    out: Path
+    rejects_path: Path
+    report_path: Path
+    counts: dict[str, int]
+    splits: dict[str, int]
+    shards: list[ShardInfo]
+    dedup: dict[str, Any]
+    notes: ReadNotes
+    card_written: bool
+    manifest: Manifest
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """The lines ``dataset-kit export`` prints."""
+        c = self.counts
+        files = len(self.manifest.inputs)
+        lines = [
+            f"Read {c['read']:,} records from {files:,} file{'s' if files != 1 else ''}: "
+            f"{c['written']:,} written, {c['rejected']:,} rejected, "
+            f"{c['duplicates_dropped']:,} duplicates dropped."
+        ]
+        if c["invalid"] or c["duplicate_ids"]:
+            lines.append(
+                f"Rejected: {c['invalid']:,} invalid, {c['duplicate_ids']:,} reusing the id "
+                "of a different article."
+            )
+        d = self.dedup
+        if d.get("mode") != "off":
+            text = f"Duplicates: {c['exact_duplicates']:,} exact copies dropped"
+            if d.get("mode") == "near":
+                keep = (
+                    "kept whole in one split"
+                    if d.get("near_keep") == "cluster"
+                    else (f"one kept per cluster, {c['near_duplicates_dropped']:,} dropped")
+                )
+                text += (
+                    f"; {d['clusters']:,} near-duplicate clusters ({d['clustered_records']:,} "
+                    f"records, largest {d['largest_cluster']:,}), {keep}"
+                )
+            lines.append(text + ".")
+            if d.get("mode") == "near":
+                lines.append(f"Near-duplicate pairs across splits: {d['cross_split_pairs']:,}.")
+        per_split = ", ".join(
+            f"{name} {rows:,} ({sum(1 for s in self.shards if s.split == name)} shard"
+            f"{'s' if sum(1 for s in self.shards if s.split == name) != 1 else ''})"
+            for name, rows in self.splits.items()
+        )
+        lines.append(f"Splits: {per_split}.")
+        notes = self.notes.lines()
+        if notes:
+            lines += ["Accepted with notes:"] + [f"  {line}" for line in notes]
+        total = sum(s.bytes for s in self.shards)
+        lines.append(
+            f"Wrote {self.out} ({len(self.shards)} shard{'s' if len(self.shards) != 1 else ''}, "
+            f"{format_size(total)}{', card' if self.card_written else ''}); "
+            f"rejects: {self.rejects_path}; report: {self.report_path}"
+        )
+        return "\n".join(lines)
+
+
+# --- orchestration ---------------------------------------------------------------------
+
+
+def _check_field(schema: dict[str, Any], name: str, option: str) -> None:
+    if name not in schema.get("properties", {}):
+        known = ", ".join(schema.get("properties", {}))
+        raise DatasetKitError(f"{option}: the schema has no field {name!r} (fields: {known})")
+
+
+def _resolve_splits(
+    settings: ExportSettings,
+) -> tuple[tuple[str, ...], SplitSpec | None, DateSplit | None]:
+    dates = parse_split_by_date(settings.split_by_date) if settings.split_by_date else None
+    if dates is not None:
+        spec = parse_split(settings.split) if settings.split else None
+        return split_names_for_dates(spec, dates), spec, dates
+    spec = parse_split(settings.split or DEFAULT_SPLIT)
+    if spec.ratios is None:
+        raise DatasetKitError(
+            f"--split {settings.split!r} names splits without ratios; give ratios "
+            "(e.g. train=0.9,test=0.1) or use --split-by-date"
+        )
+    return spec.names, spec, None
+
+
+def _tool_versions() -> dict[str, str]:
+    import jsonschema_rs
+
+    return {
+        "dataset-kit": __version__,
+        "pyarrow": pa.__version__,
+        "numpy": np.__version__,
+        "jsonschema-rs": getattr(jsonschema_rs, "__version__", "unknown"),
+        "python": platform.python_version(),
+    }
+
+
+class _InputHasher(threading.Thread):
+    """sha256 and size of every input, computed beside the export (hashlib releases the GIL)."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        super().__init__(daemon=True)
+        self.paths = list(paths)
+        self.digests: dict[str, tuple[int, str]] = {}
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for path in self.paths:
+                digest = hashlib.sha256()
+                size = 0
+                with open(path, "rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(block)
+                        size += len(block)
+                self.digests[str(path)] = (size, digest.hexdigest())
+        except BaseException as exc:  # pragma: no cover - reported by the caller
+            self.error = exc
+
+
+def export(
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    out: str | os.PathLike[str] | None = None,
+    *,
+    settings: ExportSettings | None = None,
+    progress: Callable[[int], None] | None = None,
+    **overrides: Any,
+) -> ExportResult:
+    """Export ``inputs`` to the folder ``out``; see the module docstring.
+
+    Settings come from ``settings`` (e.g. :func:`dataset_kit.config.load_config`),
+    overridden by keyword arguments with the same names (``split="train=0.8,test=0.2"``,
+    ``dedup="exact"``, ``jobs=2``, ...). Raises :class:`DatasetKitError` for bad
+    options, inputs or schema; nothing is written then.
+    """
+    settings = (
+        (settings or ExportSettings())
+        .with_overrides(
+            inputs=tuple(os.fspath(p) for p in inputs) or None,
+            out=os.fspath(out) if out is not None else None,
+            **overrides,
+        )
+        .check()
+    )
+    if not settings.inputs:
+        raise InputError("no input given: name at least one file, folder or glob")
+    if not settings.out:
+        raise DatasetKitError("no output folder given: use --out DIR (or `out` in the config)")
+    out_dir = Path(settings.out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DatasetKitError(f"--out {out_dir}: exists and is not a folder")
+    names, spec, dates = _resolve_splits(settings)
+    max_shard_bytes = parse_size(settings.max_shard_size)
+
+    schema = load_schema(settings.schema)
+    if not isinstance(schema, dict):
+        raise SchemaError("the schema must be a JSON object describing one record")
+    base_dir = str(Path(settings.schema).resolve().parent) if settings.schema else None
+    Validator(schema, base_dir=base_dir)  # a broken schema fails here, before any work
+    columns = columns_for(schema)
+    properties = schema["properties"]
+    if "id" not in properties or "id" not in schema.get("required", []):
+        raise SchemaError(
+            "the schema must have a required `id` field: splits are keyed by id so that they "
+            "stay stable"
+        )
+    if settings.dedup != "off":
+        _check_field(schema, "text", "--dedup")
+    for value, option in (
+        (settings.stratify, "--stratify"),
+        (settings.group_by, "--group-by"),
+        (dates.field if dates else None, "--split-by-date"),
+    ):
+        if value:
+            _check_field(schema, value, option)
+    near = (
+        NearDupParams.for_threshold(float(settings.near_threshold))
+        if settings.dedup == "near"
+        else None
+    )
+    paths = expand_inputs(settings.inputs)
+    if any(
+        out_dir.resolve() == p.resolve().parent or out_dir.resolve() in p.resolve().parents
+        for p in paths
+    ):
+        raise DatasetKitError(f"--out {out_dir}: an input is inside the output folder")
+
+    hasher = _InputHasher(paths)
+    hasher.start()
+    rejects_final = rejects_path_for(out_dir)
+    report_final = report_path_for(out_dir)
+    with atomic_directory(out_dir) as tmp:
+        spill_dir = tmp / SPILL_FOLDER
+        spill_dir.mkdir()
+        plan = KeyPlan(
+            schema=schema,
+            base_dir=base_dir,
+            columns=tuple(columns),
+            dedup=settings.dedup,
+            near=near,
+            id_field="id",
+            text_field="text",
+            url_field="url" if "url" in properties else None,
+            date_field=dates.field if dates else None,
+            stratify=settings.stratify,
+            group_by=settings.group_by,
+            spill_dir=str(spill_dir),
+        )
+        run = _Run(settings, paths, names, tmp)
+        rejects_tmp = tmp / ".rejects.jsonl"
+        with open(rejects_tmp, "wb", buffering=1 << 20) as rejects_out:
+            keys = run.collect(plan, rejects_out, progress)
+            split_plan = plan_export(
+                keys,
+                spec=spec,
+                dates=dates,
+                seed=int(settings.seed),
+                dedup=settings.dedup,
+                near=near,
+                near_keep=settings.near_keep,
+                signatures=SignatureStore(run.tasks).rows if near is not None else None,
+            )
+            full_schema = arrow_schema(columns)
+            shards = run.write_shards(split_plan, keys, full_schema, max_shard_bytes, rejects_out)
+        hasher.join()
+        if hasher.error is not None:
+            raise InputError(f"cannot read an input to hash it: {hasher.error}")
+        result = run.finish(
+            split_plan, keys, shards, hasher.digests, near, spec, dates, rejects_final, report_final
+        )
+        shutil.rmtree(spill_dir)
+        result.card_written = _write_card(tmp, settings, schema, out_dir)
+        if result.card_written:
+            from .manifest import load_manifest
+
+            result.manifest = load_manifest(tmp)
+        os.replace(rejects_tmp, rejects_final)
+        atomic_write_bytes(
+            report_final, orjson.dumps(result.report, option=orjson.OPT_INDENT_2) + b"\n"
+        )
+    return result
+
+
+def _write_card(tmp: Path, settings: ExportSettings, schema: dict[str, Any], out_dir: Path) -> bool:
+    try:
+        from .cards import write_card
+    except ImportError:  # the card writer is optional at this layer
+        return False
+    previous = out_dir / "README.md"
+    write_card(
+        tmp,
+        dict(settings.card),
+        schema=schema,
+        previous_card=previous if previous.is_file() else None,
+    )
+    return True
+
+
+class _Run:
+    """State of one export between its phases."""
+
+    def __init__(
+        self, settings: ExportSettings, paths: Sequence[Path], names: Sequence[str], tmp: Path
+    ) -> None:
+        self.settings = settings
+        self.paths = list(paths)
+        self.names = list(names)
+        self.tmp = tmp
+        self.notes = ReadNotes()
+        self.tasks: list[SpilledTask] = []
+        self.per_file: dict[str, int] = {str(p): 0 for p in paths}
+        self.records = 0
+        self.invalid = 0
+        self.rejected_by_rule: Counter[str] = Counter()
+        self.error_groups: dict[tuple[str, str], dict[str, Any]] = {}
+        self.bad_dates = 0
+        self.pages = 0
+        self.furniture_lines = 0
+        self.duplicate_ids = 0
+
+    def _reject(self, item: InvalidRecord, out: Any) -> None:
+        out.write(_rejects_line(item))
+        for keyword in sorted({issue.keyword for issue in item.issues}):
+            self.rejected_by_rule[keyword] += 1
+        for issue in item.issues:
+            key = (group_pointer(issue.pointer), issue.keyword)
+            group = self.error_groups.setdefault(
+                key, {"pointer": key[0], "keyword": key[1], "count": 0, "examples": []}
+            )
+            group["count"] += 1
+            if len(group["examples"]) < 3:
+                group["examples"].append(
+                    {"file": item.file, "line": item.line, "id": item.id, "message": issue.message}
+                )
+
+    def collect(
+        self, plan: KeyPlan, rejects_out: Any, progress: Callable[[int], None] | None
+    ) -> KeyArrays:
+        """Pass 1: run the key tasks, write rejects, gather the key arrays."""
+        parts: dict[str, list[Any]] = {
+            k: []
+            for k in (
+                "id_hash",
+                "lines",
+                "exact",
+                "bands",
+                "has_signature",
+                "dates",
+                "groups",
+                "task_of",
+            )
+        }
+        strata_codes: dict[str | None, int] = {}
+        strata: list[np.ndarray] = []
+        offsets: dict[str, int] = {}
+        total = 0
+        tasks = enumerate(plan_tasks(self.paths, self.notes))
+        for keys in ordered_map(
+            _key_task,
+            tasks,
+            jobs=self.settings.jobs,
+            initializer=_init_key_worker,
+            initargs=(plan,),
+        ):
+            offset = 0
+            if keys.line_count:
+                offset = offsets.get(keys.file, 0)
+                offsets[keys.file] = offset + keys.line_count
+            self.notes.merge(keys.notes)
+            self.records += keys.records
+            self.per_file[keys.file] = self.per_file.get(keys.file, 0) + keys.records
+            self.invalid += len(keys.invalid)
+            self.bad_dates += keys.bad_dates
+            self.furniture_lines += keys.furniture_lines
+            if input_kind(Path(keys.file)) == "txt":
+                self.pages += keys.records
+            for item in keys.invalid:
+                item.line += offset
+                self._reject(item, rejects_out)
+            self.tasks.append(
+                SpilledTask(keys.file, total, keys.valid, keys.spill, keys.signatures)
+            )
+            parts["id_hash"].append(keys.id_hash)
+            parts["lines"].append(keys.lines + offset)
+            parts["task_of"].append(np.full(keys.valid, len(self.tasks) - 1, dtype=np.int32))
+            for name in ("exact", "bands", "has_signature", "dates", "groups"):
+                value = getattr(keys, name)
+                if value is not None:
+                    parts[name].append(value)
+            if keys.strata is not None:
+                strata.append(
+                    np.fromiter(
+                        (strata_codes.setdefault(v, len(strata_codes)) for v in keys.strata),
+                        dtype=np.int64,
+                        count=len(keys.strata),
+                    )
+                )
+            total += keys.valid
+            if progress is not None:
+                progress(keys.records)
+        if self.records == 0:
+            raise InputError(
+                "the input is empty: no records found in "
+                + ", ".join(map(str, self.settings.inputs))
+            )
+
+        wanted = self._wanted(plan)
+
+        def joined(name: str, dtype: Any, shape: tuple[int, ...] = ()) -> np.ndarray | None:
+            if name not in wanted:
+                return None
+            return np.concatenate(parts[name]) if parts[name] else np.zeros((0, *shape), dtype)
+
+        bands_width = plan.near.bands if plan.near else 0
+        names_by_code = [None] * len(strata_codes)
+        for value, code in strata_codes.items():
+            names_by_code[code] = value
+        return KeyArrays(
+            id_hash=joined("id_hash", np.uint64),
+            lines=joined("lines", np.int64),
+            task_of=joined("task_of", np.int32),
+            exact=joined("exact", np.uint64),
+            bands=joined("bands", np.uint32, (bands_width,)),
+            has_signature=joined("has_signature", bool),
+            dates=joined("dates", np.int64),
+            strata=np.concatenate(strata)
+            if strata
+            else (np.zeros(0, np.int64) if plan.stratify else None),
+            strata_names=names_by_code,
+            groups=joined("groups", np.uint64),
+        )
+
+    @staticmethod
+    def _wanted(plan: KeyPlan) -> set[str]:
+        wanted = {"id_hash", "lines", "task_of"}
+        if plan.dedup != "off":
+            wanted.add("exact")
+        if plan.near is not None:
+            wanted |= {"bands", "has_signature"}
+        if plan.date_field:
+            wanted.add("dates")
+        if plan.group_by:
+            wanted.add("groups")
+        return wanted
+
+    def where(self, keys: KeyArrays, i: int) -> tuple[str, int]:
+        return self.tasks[int(keys.task_of[i])].file, int(keys.lines[i])
+
+    def lookup_ids(self, wanted: np.ndarray) -> dict[int, Any]:
+        """The id values of the chosen records, read back from the spill (id column only)."""
+        found: dict[int, Any] = {}
+        if not len(wanted):
+            return found
+        wanted = np.unique(wanted)
+        starts = np.array([t.start for t in self.tasks], dtype=np.int64)
+        task_of = np.searchsorted(starts, wanted, side="right") - 1
+        for t in np.unique(task_of):
+            task = self.tasks[int(t)]
+            rows = wanted[task_of == t] - task.start
+            assert task.spill is not None
+            with pa.OSFile(task.spill, "rb") as source:
+                reader = pa.ipc.open_file(source)
+                column_index = reader.schema.get_field_index("id")
+                reader = pa.ipc.open_file(
+                    source, options=pa.ipc.IpcReadOptions(included_fields=[column_index])
+                )
+                ids = reader.get_batch(0).column(0)
+            for row, value in zip(rows.tolist(), ids.take(pa.array(rows)).to_pylist(), strict=True):
+                found[int(row + task.start)] = value
+        return found
+
+    def write_shards(
+        self,
+        plan: SplitPlan,
+        keys: KeyArrays,
+        schema: pa.Schema,
+        max_shard_bytes: int,
+        rejects_out: Any,
+    ) -> list[ShardInfo]:
+        """Pass 2: stream the spill back, attach cluster ids, write each split's shards."""
+        index = np.arange(keys.size, dtype=np.int64)
+        clustered = (plan.representative != index) & (plan.split >= 0)
+        rep_ids = self.lookup_ids(plan.representative[clustered])
+        reused = np.flatnonzero(plan.status == DUPLICATE_ID)
+        first_ids = self.lookup_ids(plan.kept_copy_of[reused])
+        writers = [SplitWriter(self.tmp, name, schema, max_shard_bytes) for name in self.names]
+        try:
+            for task in self.tasks:
+                if not task.rows:
+                    continue
+                assert task.spill is not None
+                with pa.OSFile(task.spill, "rb") as source:
+                    # Each key task spills exactly one batch.
+                    batch = pa.ipc.open_file(source).get_batch(0)
+                lo, hi = task.start, task.start + task.rows
+                splits = plan.split[lo:hi]
+                for row in np.flatnonzero(plan.status[lo:hi] == DUPLICATE_ID):
+                    self._reject_reused_id(batch, int(row), lo, keys, plan, first_ids, rejects_out)
+                ids = batch.column("id")
+                if not pa.types.is_string(ids.type):
+                    ids = pc.cast(ids, pa.string())
+                moved = np.flatnonzero(clustered[lo:hi])
+                if len(moved):
+                    values = ids.to_pylist()
+                    for row in moved.tolist():
+                        values[row] = str(rep_ids[int(plan.representative[lo + row])])
+                    ids = pa.array(values, type=pa.string())
+                full = pa.RecordBatch.from_arrays([*batch.columns, ids], schema=schema)
+                for code, writer in enumerate(writers):
+                    mask = splits == code
+                    if mask.all():
+                        writer.write(full)
+                    elif mask.any():
+                        writer.write(full.filter(pa.array(mask)))
+            shards: list[ShardInfo] = []
+            for writer in writers:
+                shards.extend(writer.close())
+            return shards
+        except BaseException:
+            for writer in writers:
+                writer.abort()
+            raise
+
+    def _reject_reused_id(
+        self,
+        batch: pa.RecordBatch,
+        row: int,
+        lo: int,
+        keys: KeyArrays,
+        plan: SplitPlan,
+        first_ids: dict[int, Any],
+        rejects_out: Any,
+    ) -> None:
+        record = batch.slice(row, 1).to_pylist()[0]
+        record = {k: v for k, v in record.items() if v is not None or k in ("id",)}
+        first = int(plan.kept_copy_of[lo + row])
+        file, line = self.where(keys, lo + row)
+        first_file, first_line = self.where(keys, first)
+        issue = Issue(
+            "/id",
+            "unique",
+            f"id {first_ids.get(first, record.get('id'))!r} is already used by a different "
+            f"article at {first_file}:{first_line}; ids must be unique",
+        )
+        self.duplicate_ids += 1
+        self._reject(
+            InvalidRecord(file, line, record.get("id"), [issue], None, record), rejects_out
+        )
+
+    def finish(
+        self,
+        plan: SplitPlan,
+        keys: KeyArrays,
+        shards: list[ShardInfo],
+        digests: dict[str, tuple[int, str]],
+        near: NearDupParams | None,
+        spec: SplitSpec | None,
+        dates: DateSplit | None,
+        rejects_final: Path,
+        report_final: Path,
+    ) -> ExportResult:
+        """Counts, manifest and report of a finished export."""
+        settings = self.settings
+        status_counts = np.bincount(plan.status, minlength=4)
+        written = int((plan.split >= 0).sum())
+        counts = {
+            "read": self.records,
+            "valid": keys.size + 0,
+            "invalid": self.invalid,
+            "duplicate_ids": int(status_counts[DUPLICATE_ID]),
+            "rejected": self.invalid + int(status_counts[DUPLICATE_ID]),
+            "exact_duplicates": int(status_counts[EXACT_DUPLICATE]),
+            "near_duplicates_dropped": int(status_counts[NEAR_DROPPED]),
+            "duplicates_dropped": int(status_counts[EXACT_DUPLICATE] + status_counts[NEAR_DROPPED]),
+            "written": written,
+        }
+        if counts["read"] != counts["written"] + counts["rejected"] + counts["duplicates_dropped"]:
+            raise DatasetKitError(f"internal error: counts do not add up: {counts}")
+        split_rows = {name: 0 for name in self.names}
+        split_entries: dict[str, SplitEntry] = {}
+        for name in self.names:
+            mine = [s for s in shards if s.split == name]
+            split_rows[name] = sum(s.rows for s in mine)
+            split_entries[name] = SplitEntry(
+                rows=split_rows[name],
+                num_bytes=sum(s.num_bytes for s in mine),
+                files=[s.path for s in mine],
+            )
+        if sum(split_rows.values()) != written:
+            raise DatasetKitError("internal error: shards do not hold every written record")
+        dedup = self._dedup_summary(plan, keys, near)
+        files = [
+            FileEntry(
+                path=s.path, role="data", bytes=s.bytes, sha256=s.sha256, split=s.split, rows=s.rows
+            )
+            for s in shards
+        ]
+        inputs = [
+            InputEntry(
+                path=str(p),
+                bytes=digests[str(p)][0],
+                sha256=digests[str(p)][1],
+                records=self.per_file.get(str(p), 0),
+            )
+            for p in self.paths
+        ]
+        ratios = (
+            dict(zip(spec.names, spec.ratios, strict=True))
+            if spec and spec.ratios and not dates
+            else None
+        )
+        split_key = settings.group_by or (
+            "cluster_id" if settings.dedup == "near" and settings.near_keep == "cluster" else "id"
+        )
+        config = {
+            "split": {
+                "names": self.names,
+                "ratios": ratios,
+                "seed": int(settings.seed),
+                "key": split_key,
+                "stratify": settings.stratify,
+                "by_date": str(dates) if dates else None,
+            },
+            "seed": int(settings.seed),
+            "schema": settings.schema,
+            "dedup": {
+                "mode": settings.dedup,
+                **(near.as_dict() if near else {}),
+                "near_keep": settings.near_keep,
+            },
+            "max_shard_size": settings.max_shard_size,
+            "card": dict(settings.card),
+        }
+        validation = {
+            "records": self.records,
+            "invalid": self.invalid,
+            "rejected_by_rule": dict(sorted(self.rejected_by_rule.items())),
+        }
+        ingest = (
+            {"pages": self.pages, "furniture_lines": self.furniture_lines} if self.pages else {}
+        )
+        manifest = Manifest(
+            counts=counts,
+            splits=split_entries,
+            files=files,
+            inputs=inputs,
+            config=config,
+            tool_versions=_tool_versions(),
+            dedup=dedup,
+            validation=validation,
+            ingest=ingest,
+        )
+        write_manifest(self.tmp, manifest)
+        splitting = self._split_summary(plan, keys, spec, dates)
+        report = {
+            "out": str(Path(settings.out or "")),
+            "rejects": str(rejects_final),
+            "counts": counts,
+            "splits": {
+                name: {
+                    "rows": split_rows[name],
+                    "share": round(split_rows[name] / written, 6) if written else 0.0,
+                    "shards": len(split_entries[name].files),
+                    "bytes": sum(s.bytes for s in shards if s.split == name),
+                }
+                for name in self.names
+            },
+            "dedup": dedup,
+            "splitting": splitting,
+            "validation": {
+                **validation,
+                "errors": sorted(
+                    self.error_groups.values(),
+                    key=lambda g: (-g["count"], g["pointer"], g["keyword"]),
+                ),
+            },
+            "notes": dict(sorted(self.notes.counts.items())),
+            "inputs": [{"path": i.path, "bytes": i.bytes, "records": i.records} for i in inputs],
+            "config": config,
+        }
+        return ExportResult(
+            out=Path(settings.out or ""),
+            rejects_path=rejects_final,
+            report_path=report_final,
+            counts=counts,
+            splits=split_rows,
+            shards=shards,
+            dedup=dedup,
+            notes=self.notes,
+            card_written=False,
+            manifest=manifest,
+            report=report,
+        )
+
+    def _dedup_summary(
+        self, plan: SplitPlan, keys: KeyArrays, near: NearDupParams | None
+    ) -> dict[str, Any]:
+        settings = self.settings
+        summary: dict[str, Any] = {"mode": settings.dedup}
+        if settings.dedup == "off":
+            return summary
+        exact_rows = np.flatnonzero(plan.status == EXACT_DUPLICATE)[:EXAMPLES]
+        near_rows = np.flatnonzero(plan.status == NEAR_DROPPED)[:EXAMPLES]
+        summary["exact_duplicates"] = int((plan.status == EXACT_DUPLICATE).sum())
+        if near is not None:
+            index = np.arange(keys.size)
+            in_cluster = plan.representative != index
+            members = np.concatenate([plan.representative[in_cluster], index[in_cluster]])
+            reps, sizes = np.unique(plan.representative[np.unique(members)], return_counts=True)
+            histogram = Counter(sizes.tolist())
+            biggest = np.argsort(-sizes, kind="stable")[:EXAMPLES]
+            ids = self.lookup_ids(
+                np.concatenate(
+                    [
+                        reps[biggest],
+                        plan.kept_copy_of[exact_rows],
+                        exact_rows,
+                        plan.kept_copy_of[near_rows],
+                        near_rows,
+                    ]
+                ).astype(np.int64)
+            )
+            summary.update(
+                {
+                    **near.as_dict(),
+                    "near_keep": settings.near_keep,
+                    "clusters": len(reps),
+                    "clustered_records": int(sizes.sum()),
+                    "largest_cluster": int(sizes.max()) if len(sizes) else 0,
+                    "cluster_sizes": {str(k): v for k, v in sorted(histogram.items())},
+                    "largest_clusters": [
+                        {
+                            "cluster_id": ids.get(int(reps[i])),
+                            "size": int(sizes[i]),
+                            "split": self.names[int(plan.split[reps[i]])]
+                            if plan.split[reps[i]] >= 0
+                            else None,
+                        }
+                        for i in biggest
+                    ],
+                    "candidate_pairs": plan.candidate_pairs,
+                    "near_duplicate_pairs": len(plan.pairs),
+                    "cross_split_pairs": plan.cross_split_pairs,
+                    "near_duplicates_dropped": int((plan.status == NEAR_DROPPED).sum()),
+                }
+            )
+        else:
+            ids = self.lookup_ids(
+                np.concatenate([plan.kept_copy_of[exact_rows], exact_rows]).astype(np.int64)
+            )
+
+        def example(i: int) -> dict[str, Any]:
+            kept = int(plan.kept_copy_of[i])
+            file, line = self.where(keys, int(i))
+            kept_file, kept_line = self.where(keys, kept)
+            return {
+                "file": file,
+                "line": line,
+                "id": ids.get(int(i)),
+                "kept": {"file": kept_file, "line": kept_line, "id": ids.get(kept)},
+            }
+
+        summary["exact_duplicate_examples"] = [example(int(i)) for i in exact_rows]
+        if near is not None and settings.near_keep == "one":
+            summary["near_dropped_examples"] = [example(int(i)) for i in near_rows]
+        return summary
+
+    def _split_summary(
+        self, plan: SplitPlan, keys: KeyArrays, spec: SplitSpec | None, dates: DateSplit | None
+    ) -> dict[str, Any]:
+        settings = self.settings
+        written = plan.split >= 0
+        summary: dict[str, Any] = {
+            "mode": "date" if dates else ("stratified" if settings.stratify else "hash"),
+            "seed": int(settings.seed),
+            "splits": self.names,
+        }
+        if spec is not None and spec.ratios is not None and not dates:
+            summary["ratios"] = dict(zip(spec.names, spec.ratios, strict=True))
+        if dates is not None:
+            summary["by_date"] = {
+                "field": dates.field,
+                "cutoffs": list(dates.cutoff_texts),
+                "undated_units_in_first_split": plan.undated_units,
+                "unparseable_dates": self.bad_dates,
+            }
+        if settings.stratify and keys.strata is not None:
+            table: dict[str, dict[str, int]] = {}
+            pairs = np.stack([keys.strata[written], plan.split[written].astype(np.int64)], axis=1)
+            combos, counts = (
+                np.unique(pairs, axis=0, return_counts=True)
+                if len(pairs)
+                else (np.zeros((0, 2), np.int64), [])
+            )
+            for (code, split), count in zip(combos.tolist(), list(counts), strict=True):
+                name = keys.strata_names[code]
+                label = "null" if name is None else name
+                table.setdefault(label, {n: 0 for n in self.names})[self.names[split]] = int(count)
+            summary["stratify"] = {
+                "field": settings.stratify,
+                "per_value": dict(sorted(table.items())),
+            }
+        if settings.group_by:
+            summary["group_by"] = {
+                "field": settings.group_by,
+                "groups_across_splits": plan.cross_split_groups,
+            }
+        return summary
