@@ -295,102 +295,156 @@ def ingest(
     sys.exit(0 if summary.written else 1)
 
 
+def _export_options(func):  # type: ignore[no-untyped-def]
+    """The options shared by ``export`` and ``init`` (the settings of dataset-kit.toml)."""
+    options = [
+        click.argument("inputs", nargs=-1, metavar="[INPUT]..."),
+        click.option("--out", "-o", type=click.Path(file_okay=False), help="Export folder DIR."),
+        click.option(
+            "--schema",
+            type=click.Path(dir_okay=False),
+            help="JSON schema of one record (default: the bundled article schema).",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False),
+            help="Settings file (default: ./dataset-kit.toml when it exists).",
+        ),
+        click.option(
+            "--split",
+            metavar="NAME=RATIO,...",
+            help="Named splits and ratios, e.g. train=0.8,validation=0.1,test=0.1 "
+            "[default: train=0.9,test=0.1].",
+        ),
+        click.option(
+            "--split-by-date",
+            metavar="FIELD:CUTOFF[,CUTOFF...]",
+            help="Temporal split, e.g. published_at:2024-01-01: earlier records go to the "
+            "first split; undated ones too.",
+        ),
+        click.option("--stratify", metavar="FIELD", help="Keep the ratios within each value."),
+        click.option(
+            "--group-by", metavar="FIELD", help="Keep all records sharing a value in one split."
+        ),
+        click.option("--seed", type=int, help="Seed of the split hash [default: 0]."),
+        click.option(
+            "--dedup",
+            type=click.Choice(["near", "exact", "off"]),
+            help="near: drop exact copies and cluster near-duplicates; exact: only drop "
+            "copies; off: keep everything [default: near].",
+        ),
+        click.option(
+            "--near-threshold",
+            type=float,
+            help="Similarity from which texts are near-duplicates [default: 0.8].",
+        ),
+        click.option(
+            "--near-keep",
+            type=click.Choice(["cluster", "one"]),
+            help="cluster: keep each near-duplicate cluster whole in one split; one: keep "
+            "only its representative [default: cluster].",
+        ),
+        click.option(
+            "--max-shard-size",
+            metavar="SIZE",
+            help="Largest shard on disk, e.g. 500MB, 2GB, 256MiB [default: 500MB].",
+        ),
+        click.option("--jobs", "-j", type=int, help=_JOBS_HELP + " [default: 1]"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _export_settings(config_file: str | None, **flags: object):  # type: ignore[no-untyped-def]
+    from .config import ExportSettings, find_config, load_config
+
+    path = find_config(config_file)
+    settings = load_config(path) if path is not None else ExportSettings()
+    return settings.with_overrides(**flags), path
+
+
 @cli.command()
-@click.argument("export_dir", metavar="DIR", type=click.Path(file_okay=False))
-@click.option("--repo-id", required=True, metavar="OWNER/NAME", help="Dataset repo to publish to.")
-@click.option(
-    "--private",
-    is_flag=True,
-    help="Create the repo private. Refuses to upload to an existing public repo.",
-)
-@click.option(
-    "--revision", metavar="BRANCH", help="Branch to publish to (default: main); it must exist."
-)
-@click.option("--create-pr", is_flag=True, help="Open a pull request against the branch instead.")
-@click.option("--message", "-m", metavar="TEXT", help="Commit title.")
-@click.option(
-    "--token",
-    metavar="TOKEN",
-    help="Hub token (default: HF_TOKEN, then the `hf auth login` token). Prefer "
-    "HF_TOKEN: command lines are visible to other users of the machine.",
-)
-@click.option("--dry-run", is_flag=True, help="Print the plan; send nothing that changes the Hub.")
-def publish(
-    export_dir: str,
-    repo_id: str,
-    private: bool,
-    revision: str | None,
-    create_pr: bool,
-    message: str | None,
-    token: str | None,
-    dry_run: bool,
-) -> None:
-    """Publish an export folder DIR to a dataset repo on the Hugging Face Hub.
+@_export_options
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def export(config_file: str | None, quiet: bool, **flags: object) -> None:
+    """Export a validated, deduplicated, leak-free dataset as Parquet shards.
 
-    Checks DIR first (complete export, sizes and sha256 as in the manifest, card
-    metadata, license), then uploads README.md, croissant.json, data/ and assets/
-    in one commit, deleting shards an earlier publish left under data/ and assets/.
-    Unchanged files are not sent; an unchanged export makes no commit. The result
-    is read back and compared with the manifest. HF_ENDPOINT selects another hub.
+    Reads INPUT (files, folders or globs, as for validate), validates every record,
+    drops exact copies, clusters near-duplicates, assigns stable splits and writes
+    DIR/data/{split}-00000-of-0000N.parquet, the manifest DIR/.dataset-kit/manifest.json
+    and the dataset card. Rejected records (with their original line and errors) go
+    to DIR.rejects.jsonl and the report (counts, clusters, splits) to
+    DIR.report.json, beside DIR. DIR is replaced only when everything succeeded.
 
-    Exit status: 0 published or already up to date, 2 DIR not ready (nothing sent),
-    3 no token, token rejected or no write access, 4 revision not found, 5 Hub
-    unreachable or rate limited after retries (run again to finish), 6 request
-    refused by the Hub, 7 the Hub's files differ from the manifest after the commit.
+    Settings not given as flags come from --config or ./dataset-kit.toml (see
+    `dataset-kit init`), then the defaults.
 
     \b
     Examples:
-      dataset-kit publish ds/ --repo-id me/news --dry-run
-      HF_TOKEN=hf_... dataset-kit publish ds/ --repo-id me/news --private
-      dataset-kit publish ds/ --repo-id org/news --create-pr -m "Add March articles"
+      dataset-kit export articles.jsonl --out ds
+      dataset-kit export corpus/ --out ds --split train=0.8,validation=0.1,test=0.1
+      dataset-kit export a.jsonl --out ds --split-by-date published_at:2024-01-01
+      dataset-kit export a.jsonl --out ds --group-by source --near-keep one --jobs 4
     """
-    from .publishing import PublishError, human_bytes, progress_bars
-    from .publishing import publish as run_publish
+    from .exporting import export as run_export
 
-    def show_plan(plan) -> None:
-        for line in plan.describe():
-            click.echo(line)
+    settings, path = _export_settings(config_file, **flags)
+    if path is not None and not quiet:
+        click.echo(f"Using settings from {path}", err=True)
+    progress = _Progress("read", enabled=not quiet)
+    result = run_export(settings=settings, progress=progress)
+    progress.done()
+    if not quiet:
+        click.echo(result.summary())
 
-    try:
-        with progress_bars(show=sys.stderr.isatty()):
-            result = run_publish(
-                export_dir,
-                repo_id,
-                revision=revision,
-                private=private,
-                create_pr=create_pr,
-                message=message,
-                token=token,
-                dry_run=dry_run,
-                log=lambda text: click.echo(text, err=True),
-                on_plan=show_plan,
-            )
-    except PublishError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    plan = result.plan
-    if dry_run:
-        for blocker in plan.blockers:
-            click.echo(f"Publishing would stop here: {blocker}")
-        click.echo("Dry run: nothing was sent that changes the Hub.")
-    elif not result.committed:
-        at = f" ({plan.remote_head[:12]})" if plan.remote_head else ""
-        click.echo(
-            f"Nothing to publish: {repo_id} at {plan.revision}{at} already matches the "
-            "export; no commit made."
-        )
-    else:
-        count = len(result.commits)
-        click.echo(
-            f"Published {human_bytes(plan.upload_bytes)} in {count} commit"
-            f"{'s' if count != 1 else ''} to {result.revision}: {result.commit_url}"
-        )
-        if result.pr_url:
-            click.echo(f"Pull request: {result.pr_url}")
-        click.echo(
-            f"Verified: the {result.verified_files} files on the Hub match the manifest "
-            "(sizes and sha256)."
-        )
+
+@cli.command()
+@_export_options
+@click.option(
+    "--file",
+    "target",
+    type=click.Path(dir_okay=False),
+    default="dataset-kit.toml",
+    show_default=True,
+    help="Where to write the settings.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing settings file.")
+def init(config_file: str | None, target: str, force: bool, **flags: object) -> None:
+    """Write dataset-kit.toml: every export setting, spelled out, to rerun an export.
+
+    Takes the same options as `dataset-kit export`; what is not given gets its
+    default (or the value in --config, to start from another file). Then
+    `dataset-kit export` in the same folder reruns exactly that export; flags still
+    override the file. The [card] table holds the dataset card's settings.
+
+    \b
+    Examples:
+      dataset-kit init articles.jsonl --out ds --split train=0.8,validation=0.1,test=0.1
+      dataset-kit export
+    """
+    from pathlib import Path
+
+    from .atomic import atomic_write_text
+    from .config import render_config
+    from .splitting import DEFAULT_SPLIT
+
+    settings, _ = _export_settings(config_file, **flags)
+    settings = settings.check()
+    if settings.split is None and settings.split_by_date is None:
+        settings = settings.with_overrides(split=DEFAULT_SPLIT)
+    destination = Path(target)
+    if destination.exists() and not force:
+        raise DatasetKitError(f"{destination} already exists; pass --force to overwrite it")
+    base = destination.resolve().parent
+    absolute = settings.with_overrides(
+        inputs=tuple(str(Path(p).resolve()) for p in settings.inputs) or None,
+        out=str(Path(settings.out).resolve()) if settings.out else None,
+        schema=str(Path(settings.schema).resolve()) if settings.schema else None,
+    )
+    atomic_write_text(destination, render_config(absolute, base))
+    click.echo(f"Wrote {destination}: run `dataset-kit export` to export with these settings.")
 
 
 def main() -> None:
