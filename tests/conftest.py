@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
+# Set before any test module imports huggingface_hub or datasets, which read these at
+# import time: no telemetry (it would go to the real Hub), no Xet (the local test Hub
+# speaks Git LFS), and datasets never looks anything up online.
+for _key, _value in {
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_XET": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "DO_NOT_TRACK": "1",
+}.items():
+    os.environ.setdefault(_key, _value)
 
 
 @pytest.fixture
