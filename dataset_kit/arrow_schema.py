@@ -174,7 +174,7 @@ def _derive(node: Any, root: Mapping[str, Any], depth: int = 0) -> _Derived:
         else:
             parts.append(_Derived(pa.string(), False, True))
     if not parts:
-        return _Derived(pa.string(), True)
+        return _Derived(pa.null(), True)
     combined = _combine(parts)
     return _Derived(combined.type, nullable or combined.nullable, combined.json_text)
 
@@ -223,6 +223,8 @@ def columns_for(schema: Mapping[str, Any]) -> list[Column]:
     columns = []
     for name, node in properties.items():
         derived = _derive(node, schema)
+        if pa.types.is_null(derived.type):
+            derived = _Derived(pa.string(), True)
         columns.append(
             Column(name, derived.type, derived.nullable or name not in required, derived.json_text)
         )

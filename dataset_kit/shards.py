@@ -38,7 +38,7 @@ DEFAULT_MAX_SHARD_SIZE = "500MB"
 COMPRESSION = "zstd"
 # Allowance for what a row group adds to the footer (column chunk metadata and page
 # index entries), per column and per 64 KiB of data.
-_FOOTER_PER_COLUMN = 1024
+_FOOTER_PER_COLUMN = 512
 _FOOTER_PER_64K = 64
 _FOOTER_BASE = 8192
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*$", re.IGNORECASE)
@@ -187,7 +187,7 @@ class SplitWriter:
         self.split = split
         self.schema = schema
         self.max_shard_bytes = max_shard_bytes
-        self.row_group_bytes = max(1, min(row_group_bytes, max_shard_bytes // 4))
+        self.row_group_bytes = max(1, min(row_group_bytes, max_shard_bytes // 8))
         self._data_dir = self.export_dir / "data"
         self._data_dir.mkdir(parents=True, exist_ok=True)
         self._buffer: list[pa.RecordBatch] = []

@@ -1,0 +1,156 @@
+"""Unit tests of the duplicate detection primitives in :mod:`dataset_kit.dedup`."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from export_helpers import VOCABULARY, body, shingles
+
+from dataset_kit.dedup import (
+    NearDupParams,
+    band_hashes,
+    candidate_pairs,
+    canonical_url,
+    connected_components,
+    first_occurrences,
+    lsh_params,
+    normalise_array,
+    signature_similarity,
+    sketch_array,
+    sketch_texts,
+)
+
+PARAMS = NearDupParams.for_threshold(0.8)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (
+            "HTTP://www.Example.com:80/a/b/?utm_source=x&b=2&a=1#top",
+            "https://example.com/a/b?a=1&b=2",
+        ),
+        ("https://example.com/story?fbclid=abc", "http://example.com/story"),
+        ("https://user@Example.com:443/x/", "https://example.com/x"),
+    ],
+)
+def test_canonical_url_matches_forms_of_one_page(a: str, b: str) -> None:
+    assert canonical_url(a) == canonical_url(b)
+
+
+def test_canonical_url_keeps_different_pages_apart() -> None:
+    assert canonical_url("https://example.com/a?id=1") != canonical_url(
+        "https://example.com/a?id=2"
+    )
+    assert canonical_url("https://example.com/a") != canonical_url("https://example.org/a")
+    assert canonical_url(None) == canonical_url("") == ""
+
+
+def test_exact_key_ignores_case_whitespace_and_punctuation_only() -> None:
+    texts = [
+        "The Mayor said: “no new taxes” — again.",
+        'the  mayor said\n\nno new taxes" -- again',
+        "The Mayor said no new taxes again!",
+        "The Mayor said new taxes again.",
+        "\ufb01nal \uff37ord",  # ligature fi, full-width W
+        "final word",
+        "!!!",
+        "???",
+    ]
+    keys = sketch_texts(texts).text_keys
+    assert keys[0] == keys[1] == keys[2]
+    assert keys[3] != keys[0]
+    assert keys[4] == keys[5]  # NFKC: ligature and full-width letters
+    assert keys[6] != keys[7]  # no words: the characters themselves count
+
+
+def test_documents_never_run_into_each_other() -> None:
+    # Laid end to end in one buffer, "abc" + "def" must not become the word "abcdef".
+    together = sketch_texts(["abc", "def", "abcdef", "x y z"], PARAMS)
+    apart = [sketch_texts([t], PARAMS) for t in ["abc", "def", "abcdef", "x y z"]]
+    assert list(together.text_keys) == [s.text_keys[0] for s in apart]
+    for i, single in enumerate(apart):
+        assert np.array_equal(together.signatures[i], single.signatures[0])
+
+
+def test_sliced_and_null_arrays() -> None:
+    values = ["alpha beta gamma delta epsilon zeta", None, "eta theta iota kappa lambda mu"]
+    array = pa.array(["padding", *values])[1:]
+    sketches = sketch_array(normalise_array(array), PARAMS)
+    reference = sketch_texts([values[0], "", values[2]], PARAMS)
+    assert np.array_equal(sketches.text_keys, reference.text_keys)
+    assert list(sketches.has_signature) == [True, False, True]
+
+
+def test_similarity_estimate_tracks_true_jaccard() -> None:
+    rng = random.Random(5)
+    base = body(rng, 400)
+    words = base.split(" ")
+    texts, truths = [], []
+    for changes in (0, 3, 10, 30, 80, 400):
+        copy = list(words)
+        for i in rng.sample(range(len(copy)), min(changes, len(copy))):
+            copy[i] = rng.choice(VOCABULARY)
+        texts.append(" ".join(copy))
+        a, b = shingles(base), shingles(texts[-1])
+        truths.append(len(a & b) / len(a | b))
+    sketches = sketch_texts([base, *texts], PARAMS)
+    estimates = signature_similarity(
+        np.repeat(sketches.signatures[:1], len(texts), axis=0), sketches.signatures[1:]
+    )
+    for truth, estimate in zip(truths, estimates, strict=True):
+        assert abs(truth - estimate) < 0.15, (truth, estimate)
+    assert estimates[0] == 1.0 and estimates[-1] < 0.1
+
+
+def test_lsh_parameters_follow_the_threshold() -> None:
+    for threshold in (0.5, 0.7, 0.8, 0.9):
+        bands, rows = lsh_params(threshold)
+        assert bands * rows <= 128
+        # The S-curve's steepest point sits near the threshold.
+        assert abs((1 / bands) ** (1 / rows) - threshold) < 0.12
+    assert lsh_params(0.9)[1] > lsh_params(0.5)[1]
+    with pytest.raises(ValueError):
+        lsh_params(1.0)
+
+
+def test_candidates_clusters_and_first_occurrences() -> None:
+    rng = random.Random(8)
+    originals = [body(rng, 150) for _ in range(40)]
+    copies = []
+    for text in originals[:10]:
+        words = text.split(" ")
+        words[rng.randrange(len(words))] = "changed"
+        copies.append(" ".join(words))
+    texts = originals + copies
+    sketches = sketch_texts(texts, PARAMS)
+    bands = band_hashes(sketches.signatures, PARAMS.bands, PARAMS.rows)
+    pairs = candidate_pairs(bands, sketches.has_signature)
+    found = {tuple(p) for p in pairs.tolist()}
+    assert {(i, 40 + i) for i in range(10)} <= found
+    labels = connected_components(len(texts), pairs)
+    assert all(labels[40 + i] == labels[i] == i for i in range(10))
+    assert len(set(labels.tolist())) == 40
+
+    keys = np.array([5, 3, 5, 7, 3, 5], dtype=np.uint64)
+    assert first_occurrences(keys).tolist() == [0, 1, 0, 3, 1, 0]
+    eligible = np.array([False, True, True, True, True, True])
+    assert first_occurrences(keys, eligible).tolist() == [0, 1, 2, 3, 1, 2]
+
+
+def test_large_buckets_stay_connected_without_quadratic_pairs() -> None:
+    bands = np.zeros((500, 3), dtype=np.uint32)
+    pairs = candidate_pairs(bands, np.ones(500, dtype=bool))
+    assert len(pairs) < 2 * 500
+    assert set(connected_components(500, pairs).tolist()) == {0}
+
+
+def test_connected_components_on_chains() -> None:
+    pairs = np.array([[i, i + 1] for i in range(0, 99)] + [[200, 150]], dtype=np.int64)
+    labels = connected_components(201, pairs)
+    assert set(labels[:100].tolist()) == {0}
+    assert labels[150] == labels[200] == 150
+    assert labels[120] == 120

@@ -1,0 +1,144 @@
+"""Unit tests of the Parquet shard writer and the Arrow schema derivation."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dataset_kit.arrow_schema import arrow_schema, columns_for, to_batch
+from dataset_kit.errors import DatasetKitError, SchemaError
+from dataset_kit.shards import SplitWriter, parse_size, row_nbytes
+from dataset_kit.validating import load_schema
+
+
+def test_parse_size_units() -> None:
+    assert parse_size("500MB") == 500_000_000
+    assert parse_size("1.5GB") == 1_500_000_000
+    assert parse_size("256MiB") == 256 * 2**20
+    assert parse_size("100k") == 100_000
+    assert parse_size(4096) == 4096
+    for bad in ("lots", "12XB", "10", True):
+        with pytest.raises(DatasetKitError):
+            parse_size(bad)  # type: ignore[arg-type]
+
+
+def test_article_schema_columns() -> None:
+    schema = arrow_schema(columns_for(load_schema(None)))
+    assert schema.field("id").type == pa.string() and not schema.field("id").nullable
+    assert schema.field("url").nullable
+    assert schema.field("authors").type.value_type == pa.string()
+    assert schema.field("word_count").type == pa.int64()
+    assert schema.field("furniture_ratio").type == pa.float64()
+    assert schema.field("published_at").type == pa.string()
+    assert schema.names[-1] == "cluster_id"
+
+
+def test_schema_derivation_edge_cases() -> None:
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["a"],
+        "$defs": {
+            "point": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"x": {"type": "integer"}},
+            }
+        },
+        "properties": {
+            "a": {"type": "integer"},
+            "b": {"anyOf": [{"type": "integer"}, {"type": "number"}, {"type": "null"}]},
+            "c": {"$ref": "#/$defs/point"},
+            "d": {"enum": ["x", "y"]},
+            "e": {},
+            "f": {"type": "array", "items": {"type": ["string", "integer"]}},
+        },
+    }
+    columns = {c.name: c for c in columns_for(schema)}
+    assert columns["a"].type == pa.int64() and not columns["a"].nullable
+    assert columns["b"].type == pa.float64() and columns["b"].nullable
+    assert pa.types.is_struct(columns["c"].type)
+    assert columns["d"].type == pa.string() and not columns["d"].json_text
+    assert columns["e"].json_text and columns["f"].json_text
+    batch, failures = to_batch(
+        [{"a": 1, "b": 2, "c": {"x": 3}, "e": {"k": [1]}, "f": ["s", 1]}, {"a": 2**70}],
+        list(columns.values()),
+    )
+    assert batch.num_rows == 1 and failures[0][:2] == (1, "a")
+    assert batch.column("e").to_pylist() == ['{"k":[1]}']
+    with pytest.raises(SchemaError, match="additionalProperties"):
+        columns_for({"type": "object", "properties": {"a": {"type": "string"}}})
+
+
+def make_batch(start: int, count: int) -> pa.RecordBatch:
+    rng = np.random.default_rng(start)
+    texts = [" ".join(f"w{v}" for v in rng.integers(0, 5000, 120)) for _ in range(count)]
+    return pa.record_batch(
+        {
+            "id": [f"r{i:06d}" for i in range(start, start + count)],
+            "text": texts,
+            "tags": [["a", "b"][: i % 3] for i in range(count)],
+        }
+    )
+
+
+def write(folder: Path, batches: list[pa.RecordBatch], limit: int) -> list:
+    writer = SplitWriter(folder, "train", batches[0].schema, limit)
+    for batch in batches:
+        writer.write(batch)
+    return writer.close()
+
+
+def test_row_nbytes_adds_up_to_arrow_sizes() -> None:
+    batch = make_batch(0, 50)
+    sizes = row_nbytes(batch)
+    assert len(sizes) == 50 and sizes.min() > 0
+    sliced = row_nbytes(batch.slice(10, 5))
+    assert np.array_equal(sliced, sizes[10:15])
+    assert abs(int(sizes.sum()) - batch.nbytes) < 0.1 * batch.nbytes
+
+
+def test_shards_are_capped_ordered_and_independent_of_batching(tmp_path: Path) -> None:
+    rows = make_batch(0, 3000)
+    limit = 200_000
+    whole = write(tmp_path / "a", [rows], limit)
+    pieces = write(tmp_path / "b", [rows.slice(i, 7) for i in range(0, 3000, 7)], limit)
+    assert len(whole) > 3
+    assert [s.path for s in whole] == [
+        f"data/train-{i:05d}-of-{len(whole):05d}.parquet" for i in range(len(whole))
+    ]
+    for shard in whole:
+        assert shard.bytes <= limit
+    for a, b in zip(whole, pieces, strict=True):
+        assert (
+            a.sha256
+            == b.sha256
+            == hashlib.sha256((tmp_path / "b" / b.path).read_bytes()).hexdigest()
+        )
+    read = pa.concat_tables([pq.read_table(tmp_path / "a" / s.path) for s in whole])
+    assert read.column("id").to_pylist() == rows.column("id").to_pylist()
+    assert sum(s.rows for s in whole) == 3000
+    metadata = pq.ParquetFile(tmp_path / "a" / whole[0].path).metadata
+    assert metadata.num_row_groups >= 2
+    assert metadata.row_group(0).column(1).compression == "ZSTD"
+
+
+def test_empty_split_gets_one_empty_shard(tmp_path: Path) -> None:
+    schema = make_batch(0, 1).schema
+    shards = SplitWriter(tmp_path, "test", schema, 10_000_000).close()
+    assert [(s.path, s.rows) for s in shards] == [("data/test-00000-of-00001.parquet", 0)]
+    assert pq.read_table(tmp_path / shards[0].path).num_rows == 0
+
+
+def test_a_row_larger_than_the_limit_is_refused(tmp_path: Path) -> None:
+    batch = pa.record_batch({"id": ["x"], "text": ["y" * 50_000]})
+    writer = SplitWriter(tmp_path, "train", batch.schema, 20_000)
+    with pytest.raises(DatasetKitError, match="max-shard-size"):
+        writer.write(batch)
+        writer.close()
+    writer.abort()
