@@ -222,3 +222,15 @@ def _write(path: Path, text: str) -> Path:
 def _mkdir(path: Path) -> Path:
     path.mkdir()
     return path
+
+
+def test_generated_benchmark_pages_come_out_right(tmp_path):
+    """The benchmark's generator knows every page's fields; ingest must recover them."""
+    from bench.bench_ingest import generate, score
+
+    truths = generate(tmp_path / "pages", 300, seed=7)
+    out = tmp_path / "o.jsonl"
+    summary = ingest([tmp_path / "pages"], out, jobs=2)
+    assert summary.pages == 300 == summary.written + summary.rejected_total
+    accuracy = score(out, truths)
+    assert min(accuracy.values()) >= 0.99, accuracy

@@ -474,3 +474,51 @@ def test_text_input_and_bytes_input_agree():
     from_bytes = ingest_page(source.encode(), source_file="x.txt").record
     assert from_text == from_bytes
     assert from_text["published_at"] == dt.date(2023, 6, 1).isoformat()
+
+
+def test_substring_triggers_never_change_a_verdict():
+    """Every line of every fixture and sample page: gated rules agree with the bare patterns."""
+    from pathlib import Path
+
+    from dataset_kit.ingesting import furniture
+    from dataset_kit.sample import pages_dir
+
+    folders = [Path(__file__).parent / "fixtures" / "pages", pages_dir()]
+    lines = {
+        normalise(line).lower()
+        for folder in folders
+        for path in folder.glob("*.txt")
+        for line in path.read_bytes().decode("utf-8", "replace").splitlines()
+    }
+    lines |= {
+        normalise(line).lower()
+        for line in [
+            "We and our partners store data.",
+            "Wenn Sie diese Website weiter nutzen, stimmen Sie zu.",
+            "Save my name, email, and website in this browser.",
+            "Story continues below advertisement",
+            "Jane Roe/AFP via Getty Images",
+            "Follow us on Bluesky for updates",
+            "Listen to this article, 4 minutes",
+            "You're subscribed! Check your inbox.",
+            "4 Min. Lesezeit",
+        ]
+    }
+    checked = 0
+    for low in lines:
+        words = len(low.split())
+        for category, triggers, pattern, limit in furniture._ANYWHERE:
+            if words <= limit and pattern.search(low):
+                checked += 1
+                assert any(t in low for t in triggers), (category, low)
+    assert checked > 40
+
+
+def test_a_short_one_sentence_lede_under_the_byline_is_not_the_headline():
+    lede = "The port operator postponed the new parking fees on Tuesday."
+    source = page("Skip to content", HEAD, "by Dana Whitfield May 14, 2022 4:40 PM 2 min read")
+    source += "This audio is created with AI assistance\n\n" + page(lede, P1, P2)
+    result = extract(source)
+    assert result.title == HEAD
+    assert result.text == "\n\n".join([lede, P1, P2])
+    assert result.authors == ["Dana Whitfield"]

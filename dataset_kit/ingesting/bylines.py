@@ -40,6 +40,13 @@ _POSTED = re.compile(
     r"(?:by|von|par|por|da|door)\s+(?P<rest>.+)$",
     re.I,
 )
+# First words that can open a byline (the patterns above decide the rest).
+_FIRST_WORDS = words_set(
+    """written words reported story text reporting posted photos by von vom par por di door
+    av af przez від автор autor autorin autoren autores autora author authors auteur autore
+    texto redakteur redakteurin ein eine un published veröffentlicht publié publicado
+    pubblicato updated"""
+)
 _WEEKDAYS = words_set(
     """monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch
     donnerstag freitag samstag sonntag lundi mardi mercredi jeudi vendredi samedi dimanche
@@ -83,6 +90,9 @@ _HANDLE = re.compile(r"^[\w.\-]{2,40}$")
 
 def parse_byline(line: str) -> list[str] | None:
     """Author names of a byline line, or None when ``line`` is not a byline."""
+    first = line[:24].split(None, 1)[0].lower().rstrip(":") if line else ""
+    if first not in _FIRST_WORDS:
+        return None  # the common case, decided without running the patterns
     match = _POSTED.match(line) or _INTRO.match(line)
     if match is None:
         return None

@@ -179,7 +179,7 @@ def _classify_line(line: _Line) -> None:
     text, words = line.text, line.words
     if words <= 30:
         names = parse_byline(text)
-        hits = find_dates(text) if _has_digit(text) else []
+        hits = find_dates(text) if _has_year(text) else []
         if names is not None:
             line.names = names
             line.dates = hits
@@ -224,8 +224,12 @@ def _apply_label_lines(lines: list[_Line]) -> None:
             lines[index].category = "label"
 
 
-def _has_digit(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)
+# Every date form we read has a four-digit year: lines without one skip the parsers.
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _has_year(text: str) -> bool:
+    return _YEAR.search(text) is not None
 
 
 def _is_date_line(line: _Line, hits: list[DateHit]) -> bool:
@@ -381,7 +385,7 @@ def _find_title(lines: list[_Line], first_long: int | None) -> int | None:
             return None
     _mark_nav_runs(lines, first_long)
     cluster: list[int] = []
-    for index in range(first_long - 1, -1, -1):
+    for index in range(_title_anchor(lines, first_long) - 1, -1, -1):
         line = lines[index]
         if line.is_meta:
             continue
@@ -409,6 +413,22 @@ def _find_title(lines: list[_Line], first_long: int | None) -> int | None:
             if line.is_content:
                 break
     return None
+
+
+def _title_anchor(lines: list[_Line], first_long: int) -> int:
+    """Where to start looking upwards for the headline.
+
+    Normally the first long paragraph. But when a byline or date line sits above it
+    with only prose in between (a short one-sentence lede under the byline), the
+    headline is above that metadata line, and the lede must not be taken for it.
+    """
+    for index in range(first_long - 1, max(-1, first_long - HEADER_MAX_LINES), -1):
+        line = lines[index]
+        if line.is_meta:
+            return index
+        if line.is_content and not line.prose:
+            break
+    return first_long
 
 
 def _body_start(lines: list[_Line], title_index: int | None) -> int | None:

@@ -48,7 +48,6 @@ TERMINAL = frozenset(
 # Categories dropped from inside the body without ending it.
 INLINE = frozenset({"read-also", "ad", "caption"})
 
-_SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
 # Characters that decorate a label without changing it: "Related »", "More news ›".
 _DECORATION = " \t:;.,!?*#|>»›→←‹«<-–—•·»❯▶►▸…()[]"
@@ -65,7 +64,9 @@ def normalise(line: str) -> str:
     """Collapse every kind of space to one, drop invisible characters, strip."""
     if _INVISIBLE.search(line):
         line = _INVISIBLE.sub("", line)
-    return _SPACES.sub(" ", line).strip()
+    # str.split() splits on every Unicode space (NBSP, thin spaces, ...) and is far
+    # cheaper than a regular expression on the many lines that need nothing done.
+    return " ".join(line.split())
 
 
 def _phrases(category: str, *items: str) -> dict[str, str]:
@@ -695,12 +696,26 @@ _PREFIX_RULES: tuple[tuple[str, str, int], ...] = (
     ("caption", r"(?:image|photo|picture|bild|foto) \d+ (?:of|von|de|di) \d+", 30),
 )
 _PREFIX = [(category, re.compile(pattern), limit) for category, pattern, limit in _PREFIX_RULES]
+# One pass over the line finds out whether any rule could apply; most article lines
+# match none, and only lines that do go through the rules one by one.
+_ANY_PREFIX = re.compile("|".join(f"(?:{pattern})" for _, pattern, _ in _PREFIX_RULES))
 
 # Phrases that mark a line wherever they appear (compared lower-cased).
-_ANYWHERE_RULES: tuple[tuple[str, str, int], ...] = (
-    # (category, pattern, maximum words of a line that the phrase condemns)
+_ANYWHERE_RULES: tuple[tuple[str, tuple[str, ...], str, int], ...] = (
+    # (category, substrings one of which the line must contain before the pattern is
+    # tried (searching a long line with a big pattern is slow; a substring test is not),
+    # pattern, maximum words of a line that the phrase condemns)
     (
         "cookie",
+        (
+            "cookie",
+            "partner",
+            "privacy choices",
+            "consent",
+            "zustimmung",
+            "by continuing",
+            "wenn sie diese",
+        ),
         r"\bcookies?\b.*\b(?:consent|accept|agree|settings|preferences|polic(?:y|ies)|"
         r"partners?|browsing|browse|personali[sz]e|analytics|zustimm|einwillig|akzeptier|"
         r"datenschutz|consentement|consentimiento|consenso|toestemming)"
@@ -715,6 +730,17 @@ _ANYWHERE_RULES: tuple[tuple[str, str, int], ...] = (
     ),
     (
         "footer",
+        (
+            "©",
+            "(c)",
+            "copyright",
+            "reserved",
+            "vorbehalten",
+            "réservés",
+            "reservados",
+            "riservati",
+            "voorbehouden",
+        ),
         r"©|\(c\)\s*\d{4}|^copyright\b|\bcopyright\s*(?:\(c\)|\d{4})|\ball rights reserved\b|"
         r"\balle rechte vorbehalten\b|"
         r"\btous droits réservés\b|\btodos los derechos reservados\b|"
@@ -724,12 +750,27 @@ _ANYWHERE_RULES: tuple[tuple[str, str, int], ...] = (
     ),
     (
         "footer",
+        ("privacy policy", "terms of", "impressum", "datenschutz", "mentions légales"),
         r"\bprivacy policy\b.*\bterms\b|\bterms of (?:use|service)\b|\bimpressum\b.*\bdatenschutz|"
         r"\bdatenschutz\b.*\bimpressum\b|\bmentions légales\b",
         25,
     ),
     (
         "form",
+        (
+            "will not be published",
+            "required fields",
+            "save my name",
+            "notify me",
+            "akismet",
+            "log in to reply",
+            "logged in",
+            "e-mail-adresse wird",
+            "felder sind",
+            "ne sera pas",
+            "no será",
+            "non sarà",
+        ),
         r"\b(?:your email address will not be published|required fields are marked|"
         r"save my name, email|notify me of (?:new|follow-up)|this site uses akismet|"
         r"log in to reply|logged in as|you must be logged in|ihre e-mail-adresse wird nicht"
@@ -739,6 +780,23 @@ _ANYWHERE_RULES: tuple[tuple[str, str, int], ...] = (
     ),
     (
         "newsletter",
+        (
+            "subscri",
+            "sign up",
+            "newsletter",
+            "mail",
+            "required",
+            "inbox",
+            "thank you for",
+            "anmelden",
+            "registrieren",
+            "abonn",
+            "inscrivez",
+            "suscr",
+            "iscriviti",
+            "journalism",
+            "become a",
+        ),
         r"\b(?:subscribe to|subscribe for|sign up for|sign up to|sign up and|"
         r"our newsletter|this newsletter|daily newsletter|weekly newsletter|"
         r"newsletter sign|enter your e-?mail|your e-?mail address|e-?mail address|"
@@ -754,6 +812,19 @@ _ANYWHERE_RULES: tuple[tuple[str, str, int], ...] = (
     ),
     (
         "audio",
+        (
+            "audio",
+            "assistance",
+            "listen",
+            "speech",
+            "voice",
+            "read",
+            "lesezeit",
+            "lecture",
+            "lectura",
+            "lettura",
+            "leestijd",
+        ),
         r"\b(?:this audio is|audio is (?:created|generated)|ai assistance|ai-generated audio|"
         r"listen to (?:this|the) (?:article|story)|text-to-speech|automated voice|"
         r"\d+\s*(?:min|mins|minute|minutes)\.?\s*read\b|reading time|read time|lesezeit|"
@@ -763,6 +834,7 @@ _ANYWHERE_RULES: tuple[tuple[str, str, int], ...] = (
     ),
     (
         "ad",
+        ("continues below", "continue reading", "advertisement", "scroll to", "anzeige"),
         r"\b(?:story continues below|article continues below|continue reading below|"
         r"advertisement\s*-\s*scroll|scroll to continue|weiterlesen nach der anzeige|"
         r"weiter nach der anzeige|artikel wird unter der anzeige)",
@@ -770,6 +842,21 @@ _ANYWHERE_RULES: tuple[tuple[str, str, int], ...] = (
     ),
     (
         "caption",
+        (
+            "getty",
+            "afp",
+            "reuters",
+            "ap photo",
+            "photo",
+            "foto",
+            "bild",
+            "image",
+            "imago",
+            "picture alliance",
+            "dpa",
+            "shutterstock",
+            "istock",
+        ),
         r"\b(?:getty images|afp via getty|/ ?afp\b|/ ?reuters\b|/ ?ap photo\b|ap photo/|"
         r"\(photo by|\(photo:|\(foto:|\(bild:|\(image:|photo credit|bildquelle|"
         r"imago images|picture alliance|/ ?dpa\b|shutterstock|istock)",
@@ -777,12 +864,16 @@ _ANYWHERE_RULES: tuple[tuple[str, str, int], ...] = (
     ),
     (
         "share",
+        ("follow", "folgen sie", "suivez", "síguenos", "seguici", "share"),
         r"\b(?:follow us on|folgen sie uns auf|suivez-nous sur|síguenos en|seguici su|"
         r"share this (?:article|story|post) on|share on (?:facebook|twitter|x|linkedin))\b",
         20,
     ),
 )
-_ANYWHERE = [(category, re.compile(pattern), limit) for category, pattern, limit in _ANYWHERE_RULES]
+_ANYWHERE = [
+    (category, triggers, re.compile(pattern), limit)
+    for category, triggers, pattern, limit in _ANYWHERE_RULES
+]
 
 _TIME_ONLY = re.compile(
     r"^(?:"
@@ -845,13 +936,13 @@ def classify(text: str, low: str, words: int) -> str | None:
             return "url"
         if _is_chain(low):
             return "nav"
-    for category, pattern, limit in _PREFIX:
-        if words <= limit and pattern.match(low):
-            return category
-    if words <= 90:
-        for category, pattern, limit in _ANYWHERE:
-            if words <= limit and pattern.search(low):
+    if words <= 60 and _ANY_PREFIX.match(low):
+        for category, pattern, limit in _PREFIX:
+            if words <= limit and pattern.match(low):
                 return category
+    for category, triggers, pattern, limit in _ANYWHERE:
+        if words <= limit and any(t in low for t in triggers) and pattern.search(low):
+            return category
     if words <= 12 and "|" in low and _is_chain(low):
         return "nav"
     if words <= 15:

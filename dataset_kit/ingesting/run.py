@@ -32,6 +32,9 @@ from . import ingest_page
 from .dates import parse_timezone
 
 _GLOB_CHARS = frozenset("*?[")
+# Pages per task sent to a worker: large enough that pickling and queueing cost
+# little next to the work, small enough that few pages wait in memory.
+BATCH_PAGES = 64
 
 
 @dataclass
@@ -161,8 +164,21 @@ def _init_worker(timezone: str | None, source: str | None, keep_boilerplate: boo
     _config.update(zone=parse_timezone(timezone), source=source, keep_boilerplate=keep_boilerplate)
 
 
-def _ingest_task(task: tuple[str, str]) -> tuple[bool, bytes, str | None, int, int, str, bool]:
-    """Ingest one file in a worker: ``(is_record, jsonl_line, reason, ...counts)``."""
+_Outcome = tuple[bool, bytes, str | None, int, int, str, bool]
+
+
+def _ingest_batch(batch: list[tuple[str, str]]) -> list[_Outcome]:
+    """Ingest a batch of files in a worker; batches keep inter-process traffic low."""
+    return [_ingest_task(task) for task in batch]
+
+
+def _batches(pages: list[tuple[Path, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+    for start in range(0, len(pages), size):
+        yield [(str(path), display) for path, display in pages[start : start + size]]
+
+
+def _ingest_task(task: tuple[str, str]) -> _Outcome:
+    """Ingest one file: ``(is_record, jsonl_line, reason, total, removed, encoding, repaired)``."""
     path, source_file = task
     try:
         data = Path(path).read_bytes()
@@ -232,20 +248,20 @@ def ingest(
     if out.resolve() == rejects.resolve():
         raise InputError(f"{rejects}: the rejects file cannot be the output file")
     summary = IngestSummary(out_path=str(out), rejects_path=str(rejects))
-    tasks: Iterator[tuple[str, str]] = ((str(p), display) for p, display in pages)
     with (
         atomic_output_file(out) as out_tmp,
         atomic_output_file(rejects) as rejects_tmp,
         open(out_tmp, "wb") as out_file,
         open(rejects_tmp, "wb") as rejects_file,
     ):
-        results = ordered_map(
-            _ingest_task,
-            tasks,
+        batches = ordered_map(
+            _ingest_batch,
+            _batches(pages, BATCH_PAGES),
             jobs=jobs,
             initializer=_init_worker,
             initargs=(timezone, source, keep_boilerplate),
         )
+        results = (outcome for batch in batches for outcome in batch)
         for is_record, line, reason, total, removed, encoding, repaired in results:
             summary.pages += 1
             if is_record:
