@@ -9,7 +9,7 @@ over 2021-2025 (some with UTC offsets or fractional seconds, some date-only or
 null), a BCP 47 language tag (mostly ``en``; the tag is metadata only, the prose is
 always English-like) and the ingest quality fields.
 
-Two kinds of special records are mixed in, at exact, evenly spread rates:
+Two kinds of special records are mixed in, at evenly spread rates (see :func:`generate`):
 
 * **invalid** records (``--invalid-fraction``), each broken in exactly one way, the
   kind chosen at random: a ``published_at`` such as ``"11/11/2022 4:07 PM"``, a
@@ -606,8 +606,11 @@ def generate(
 
     Exactly one of ``articles`` and ``size_mb`` is given (MB = 10**6 bytes; generation
     stops at the first line that reaches the size). ``invalid_fraction`` and
-    ``near_dup_fraction`` are fractions of all lines; their counts are exact
-    (``floor(n * fraction)`` in the first n lines). ``truth`` optionally receives one
+    ``near_dup_fraction`` are fractions of all lines: the first n lines hold exactly
+    ``floor(n * invalid_fraction)`` invalid records; a near-duplicate due on a line that
+    is already invalid (or before any article exists to copy) goes on the next free
+    line, so near-duplicates can fall one short of ``floor(n * near_dup_fraction)``.
+    ``truth`` optionally receives one
     JSON line per special record: ``{"line", "id", "kind": "invalid", "reason"}`` or
     ``{"line", "id", "kind": "near-duplicate", "of_id", "of_line"}``. ``progress`` is
     called now and then with (records, bytes) written so far.
