@@ -522,3 +522,37 @@ def test_a_short_one_sentence_lede_under_the_byline_is_not_the_headline():
     assert result.title == HEAD
     assert result.text == "\n\n".join([lede, P1, P2])
     assert result.authors == ["Dana Whitfield"]
+
+
+def test_read_also_label_on_its_own_line_takes_the_link_below_with_it():
+    source = page(HEAD, P1, "Read also", "Kyiv metro extends night service", P2, P3)
+    assert _text(source) == "\n\n".join([P1, P2, P3])
+
+
+def test_the_html_title_with_the_site_name_is_not_the_headline():
+    source = page(f"{HEAD} | Market Times", HEAD, "By Dana Whitfield", P1, P2)
+    assert extract(source).title == HEAD
+
+
+def test_a_time_on_the_line_under_the_date_is_its_time():
+    source = page(HEAD, "By Dana Whitfield", "November 11, 2022", "4:07 PM", P1, P2)
+    result = extract(source)
+    assert result.published.format() == "2022-11-11"
+    assert result.published.format(zoneinfo.ZoneInfo("Europe/Kyiv")) == "2022-11-11T16:07:00+02:00"
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("We value your privacy", "cookie"),
+        ("Follow The Morning Post on Telegram", "share"),
+        (
+            "Item 1 of 3 A view of the harbour. Jane Roe/Northwire Acquire Licensing Rights",
+            "caption",
+        ),
+        ("Zur Startseite", "nav"),
+        ("Read also", "read-also"),
+    ],
+)
+def test_more_furniture(line, category):
+    assert classify(line, line.lower(), len(line.split())) == category

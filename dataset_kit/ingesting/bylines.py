@@ -27,7 +27,7 @@ from .dates import MONTHS
 from .furniture import SECTIONS, words_set
 
 _INTRO = re.compile(
-    r"^(?:(?:written|words|reported|story|text|reporting|posted|photos and text|"
+    r"^(?:(?:written|words|reported|story|text|posted|photos and text|"
     r"text and photos)\s+by|(?:ein|eine) (?:artikel|beitrag|gastbeitrag|kommentar|"
     r"analyse|reportage|interview) (?:von|vom)|un article de|"
     r"by|von|vom|par|por|di|door|av|af|przez|від|автор|"
@@ -42,7 +42,7 @@ _POSTED = re.compile(
 )
 # First words that can open a byline (the patterns above decide the rest).
 _FIRST_WORDS = words_set(
-    """written words reported story text reporting posted photos by von vom par por di door
+    """written words reported story text posted photos by von vom par por di door
     av af przez від автор autor autorin autoren autores autora author authors auteur autore
     texto redakteur redakteurin ein eine un published veröffentlicht publié publicado
     pubblicato updated"""

@@ -88,6 +88,7 @@ _COPYRIGHT_HOLDER = re.compile(
     re.I,
 )
 _URL_LINE = re.compile(r"^(?:(?:url|canonical|source|link|quelle)\s*:\s*)?(https?://\S+)$", re.I)
+_SITE_SUFFIX = re.compile(r"^\s*[|\-–—:·•]\s*\S")
 _MID_SENTENCE = re.compile(r"[.!?]\s+[A-Z\"“]")
 
 
@@ -212,7 +213,22 @@ _LABEL_ONLY = {
 
 
 def _apply_label_lines(lines: list[_Line]) -> None:
-    """A label on its own line ("Published") labels the date line under it."""
+    """A label on its own line ("Published") labels the date line under it, and a
+    bare time under a date line ("November 11, 2022" / "4:07 PM") is its time."""
+    for index in range(len(lines) - 1):
+        line, below = lines[index], lines[index + 1]
+        if (
+            line.dates
+            and len(line.dates) == 1
+            and line.dates[0].time is None
+            and below.category == "time"
+        ):
+            timed = find_dates(f"{line.text} {below.text}")
+            if len(timed) == 1 and timed[0].time is not None:
+                line.dates[0] = dataclasses.replace(
+                    timed[0], label=line.dates[0].label, start=line.dates[0].start
+                )
+                below.category = "label"
     for index in range(len(lines) - 1):
         label = _LABEL_ONLY.get(lines[index].low.strip(" :"))
         following = lines[index + 1]
@@ -402,6 +418,17 @@ def _find_title(lines: list[_Line], first_long: int | None) -> int | None:
         # A bare name under the headline ("Jane Doe") is a byline, not a headline,
         # as long as there is something else to choose.
         titles = [i for i in cluster if bare_name(lines[i].text) is None] or cluster
+        # "Headline | Site" (the HTML title) next to "Headline": keep the headline.
+        texts = [lines[i].text for i in titles]
+        titles = [
+            i
+            for i in titles
+            if not any(
+                other != lines[i].text and _SITE_SUFFIX.match(lines[i].text[len(other) :])
+                for other in texts
+                if lines[i].text.startswith(other)
+            )
+        ]
         return max(reversed(titles), key=lambda i: _title_score(lines[i]))
     # No line above the first long paragraph: it may itself be a headline that ends
     # with a full stop, if it is short, one sentence, and prose follows it.
@@ -482,6 +509,7 @@ def _body(lines: list[_Line], start: int, header_end: int) -> tuple[list[int], i
     island = 0
     run_start = block_start = start
     block = 0
+    link_follows = False
     furniture_seen = False
     for index in range(start, len(lines)):
         line = lines[index]
@@ -500,7 +528,13 @@ def _body(lines: list[_Line], start: int, header_end: int) -> tuple[list[int], i
             end = index
             break
         if category in INLINE:
+            # "Read also" on a line of its own: the headline under it is the link.
+            link_follows = category == "read-also" and line.words <= 3
             continue
+        if link_follows:
+            link_follows = False
+            if line.is_content and line.words <= 25:
+                continue
         repeated = counts[line.low] > 1 and line.words <= 12
         if category is not None or repeated:
             furniture_seen = True

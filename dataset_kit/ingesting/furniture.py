@@ -89,6 +89,10 @@ EXACT: dict[str, str] = {
         "direkt zum inhalt",
         "zur navigation springen",
         "zum inhalt",
+        "zur startseite",
+        "zurück zur startseite",
+        "back to home",
+        "back to homepage",
         "aller au contenu",
         "aller au contenu principal",
         "passer au contenu",
@@ -540,6 +544,19 @@ EXACT: dict[str, str] = {
         "sobre el autor",
     ),
     **_phrases(
+        "read-also",
+        "read also",
+        "also read",
+        "see also",
+        "lesen sie auch",
+        "lesen sie mehr",
+        "siehe auch",
+        "lire aussi",
+        "leggi anche",
+        "lee también",
+        "leia também",
+    ),
+    **_phrases(
         "ad",
         "advertisement",
         "advertising",
@@ -693,7 +710,13 @@ _PREFIX_RULES: tuple[tuple[str, str, int], ...] = (
     ("nav", r"(?:you are here|sie sind hier|vous êtes ici|usted está en)\s*:?", 20),
     ("nav", r"this (?:article|story|page) is more than \d+ (?:years?|months?|days?) old", 12),
     ("nav", r"(?:back to|zurück zu|zurück zur|retour à)\s", 6),
-    ("caption", r"(?:image|photo|picture|bild|foto) \d+ (?:of|von|de|di) \d+", 30),
+    ("caption", r"(?:image|photo|picture|bild|foto|item|slide) \d+ (?:of|von|de|di) \d+", 60),
+    (
+        "share",
+        r"follow (?:us|[\w.@'’-]+(?: [\w.@'’-]+){0,3}) on (?:facebook|twitter|x|instagram|"
+        r"telegram|tiktok|youtube|linkedin|threads|bluesky|mastodon|whatsapp|google news)\b",
+        25,
+    ),
 )
 _PREFIX = [(category, re.compile(pattern), limit) for category, pattern, limit in _PREFIX_RULES]
 # One pass over the line finds out whether any rule could apply; most article lines
@@ -715,6 +738,8 @@ _ANYWHERE_RULES: tuple[tuple[str, tuple[str, ...], str, int], ...] = (
             "zustimmung",
             "by continuing",
             "wenn sie diese",
+            "privacy",
+            "privatsphäre",
         ),
         r"\bcookies?\b.*\b(?:consent|accept|agree|settings|preferences|polic(?:y|ies)|"
         r"partners?|browsing|browse|personali[sz]e|analytics|zustimm|einwillig|akzeptier|"
@@ -723,7 +748,9 @@ _ANYWHERE_RULES: tuple[tuple[str, tuple[str, ...], str, int], ...] = (
         r"|\b(?:wir verwenden|wir nutzen|wir setzen|diese (?:website|seite) (?:verwendet|nutzt))"
         r" cookies\b|\b(?:utilise|utilisons|utilizamos|usamos|utilizziamo|gebruikt|gebruiken)"
         r" (?:des |de )?cookies\b"
-        r"|\b(?:we and our partners|wir und unsere partner|your privacy choices|"
+        r"|\b(?:we value your privacy|we care about your privacy|your privacy is important|"
+        r"wir respektieren ihre privatsphäre|ihre privatsphäre ist uns wichtig|"
+        r"we and our partners|wir und unsere partner|your privacy choices|"
         r"consent preferences|manage consent|zustimmung verwalten|"
         r"by continuing to (?:browse|use)|wenn sie diese (?:website|seite) (?:weiter )?nutzen)",
         90,
@@ -859,7 +886,7 @@ _ANYWHERE_RULES: tuple[tuple[str, tuple[str, ...], str, int], ...] = (
         ),
         r"\b(?:getty images|afp via getty|/ ?afp\b|/ ?reuters\b|/ ?ap photo\b|ap photo/|"
         r"\(photo by|\(photo:|\(foto:|\(bild:|\(image:|photo credit|bildquelle|"
-        r"imago images|picture alliance|/ ?dpa\b|shutterstock|istock)",
+        r"imago images|picture alliance|/ ?dpa\b|shutterstock|istock|acquire licensing rights)",
         40,
     ),
     (
