@@ -88,6 +88,13 @@ class ReadNotes:
         for kind, n in other.counts.items():
             self.add(kind, other.first_seen[kind], n)
 
+    def shift_lines(self, offset: int) -> None:
+        """Add ``offset`` to the line numbers of ``first_seen`` (for ranges of a file)."""
+        for kind, where in self.first_seen.items():
+            file, _, line = where.rpartition(":")
+            if file and line.isdigit():
+                self.first_seen[kind] = f"{file}:{int(line) + offset}"
+
     def lines(self) -> list[str]:
         return [
             f"{kind}: {n:,} (first at {self.first_seen[kind]})"

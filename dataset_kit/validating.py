@@ -158,6 +158,8 @@ class Validator:
             )
         except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
             raise SchemaError(f"schema cannot be compiled: {exc}") from exc
+        # Bound straight to the Rust method: this call runs once per record.
+        self.is_valid = self._rs.is_valid  # type: ignore[method-assign]
 
     def _retrieve(self, uri: str) -> Any:
         if uri in self._resources:

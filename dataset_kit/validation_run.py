@@ -160,55 +160,66 @@ def _run_task(task: RangeTask | RecordsTask | FilesTask) -> TaskResult:
     invalid: list[InvalidRecord] = []
     records = valid = 0
     if isinstance(task, RangeTask):
-        with open(task.path, "rb") as handle:
-            handle.seek(task.start)
-            data = handle.read(task.end - task.start)
+        display = task.display
         at_file_start = task.start == 0
-        lines: Iterator[tuple[int, bytes]]
-        careful = b"\r" in data or (at_file_start and data.startswith(b"\xef\xbb\xbf"))
-        if careful:
-            # CRLF line ends or a byte-order mark: the careful reader strips and notes them.
-            lines = iter_jsonl_lines(
-                io.BytesIO(data), task.display, notes, at_file_start=at_file_start
-            )
-        else:
-            # The common case, kept lean because it runs once per record: lines come
-            # straight from BytesIO with their "\n" (JSON whitespace, so orjson accepts
-            # it), and a valid object costs one parse and one is_valid call, nothing more.
-            lines = enumerate(io.BytesIO(data), 1)
-        number = 0
         is_valid = validator.is_valid
         loads = orjson.loads
         decode_error = orjson.JSONDecodeError
-        for number, line in lines:
-            try:
-                obj = loads(line)
-            except decode_error:
-                obj = None
-            if type(obj) is dict and is_valid(obj):
-                valid += 1
-                continue
-            # Rare from here on: invalid records, bad lines and (fast path) blank lines,
-            # handled exactly as the careful reader does.
-            raw = line[:-1] if line.endswith(b"\n") else line
-            if not raw.strip():
-                notes.add("blank lines skipped", f"{task.display}:{number}")
-                continue
-            problem = None
-            if type(obj) is not dict:
-                obj, problem = parse_json_object(raw)  # again, for the precise message
-            issues = (
-                [Issue("", problem.keyword, problem.message)]
-                if problem is not None
-                else validator.errors(obj)
-            )
-            invalid.append(InvalidRecord(task.display, number, _record_id(obj), issues, raw, None))
+        number = 0
+        with open(task.path, "rb", buffering=1 << 20) as handle:
+            handle.seek(task.start)
+            remaining = task.end - task.start
+            # This loop runs once per record, so the common case is kept lean: the line
+            # is parsed with its "\n" (JSON whitespace, so orjson accepts it) and a valid
+            # object costs one parse and one is_valid call. Reading straight from the
+            # buffered file, as a plain loop would, avoids allocating big chunks.
+            for line in handle:
+                if remaining <= 0:
+                    break
+                remaining -= len(line)
+                number += 1
+                if line.endswith(b"\r\n") or (
+                    number == 1 and at_file_start and line.startswith(b"\xef\xbb\xbf")
+                ):
+                    # A CRLF line end or a byte-order mark: the careful reader strips and
+                    # notes it (and skips the line if that leaves it blank).
+                    cleaned = list(
+                        iter_jsonl_lines(
+                            io.BytesIO(line),
+                            display,
+                            notes,
+                            first_line=number,
+                            at_file_start=at_file_start and number == 1,
+                        )
+                    )
+                    if not cleaned:
+                        continue
+                    line = cleaned[0][1]
+                try:
+                    obj = loads(line)
+                except decode_error:
+                    obj = None
+                if type(obj) is dict and is_valid(obj):
+                    valid += 1
+                    continue
+                # Rare from here on: invalid records, bad lines and blank lines, handled
+                # exactly as the careful reader does.
+                raw = line[:-1] if line.endswith(b"\n") else line
+                if not raw.strip():
+                    notes.add("blank lines skipped", f"{display}:{number}")
+                    continue
+                problem = None
+                if type(obj) is not dict:
+                    obj, problem = parse_json_object(raw)  # again, for the precise message
+                issues = (
+                    [Issue("", problem.keyword, problem.message)]
+                    if problem is not None
+                    else validator.errors(obj)
+                )
+                invalid.append(InvalidRecord(display, number, _record_id(obj), issues, raw, None))
         records = valid + len(invalid)
-        if careful:
-            line_count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
-        else:
-            line_count = number  # every line, blank or not, was numbered; counting is slow
-        return TaskResult(task.display, records, valid, line_count, notes, invalid)
+        # Every line was numbered, blank or not: the count the next range starts from.
+        return TaskResult(display, records, valid, number, notes, invalid)
     batch: Iterable[Record] = (
         task.records if isinstance(task, RecordsTask) else _read_files(task.paths, notes)
     )
@@ -326,6 +337,8 @@ def _merge(
     result.records += task_result.records
     result.valid += task_result.valid
     result.invalid += len(task_result.invalid)
+    if line_offset:
+        task_result.notes.shift_lines(line_offset)
     result.notes.merge(task_result.notes)
     for item in task_result.invalid:
         item.line += line_offset

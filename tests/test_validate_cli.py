@@ -275,3 +275,11 @@ def test_outputs_are_not_left_half_written_on_error(runner, tmp_path, write_json
     assert result.exit_code == 2
     assert not report.exists()
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_notes_in_later_ranges_name_the_file_line(runner, tmp_path, write_jsonl, monkeypatch):
+    monkeypatch.setattr(validation_run, "RANGE_BYTES", 2048)
+    rows = [article(i) for i in range(60)] + [b""] + [article(99)]
+    path = write_jsonl("long.jsonl", rows)
+    result = run(runner, path)
+    assert f"blank lines skipped: 1 (first at {path}:61)" in result.output
