@@ -61,7 +61,7 @@ from dataset_kit.ingesting.furniture import classify, normalise
             "2023-05-14T10:00:00+00:00",
         ),
         ("14:30 Uhr, 04.02.2023", None, "2023-02-04", "2023-02-04T14:30:00+02:00"),
-        ("Stand: 31/12/2023", "modified", "2023-12-31", "2023-12-31"),
+        ("Stand: 31/12/2023", "asof", "2023-12-31", "2023-12-31"),
         (
             "Publicado el 14 de octubre de 2023, 09:20 CEST",
             "published",
@@ -502,6 +502,8 @@ def test_substring_triggers_never_change_a_verdict():
             "Listen to this article, 4 minutes",
             "You're subscribed! Check your inbox.",
             "4 Min. Lesezeit",
+            "We have been working hard. Help us keep going by becoming a member today.",
+            "Please consider a donation: donate now",
         ]
     }
     checked = 0

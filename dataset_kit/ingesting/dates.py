@@ -12,7 +12,8 @@ zones, daylight saving included).
 
 Each date is labelled by the words before it: "Published", "Posted", "Veröffentlicht"
 give a publication date; "Updated", "Last updated", "Aktualisiert", "Stand" a
-modification date; no label leaves it unlabelled (a byline date is a publication
+modification date; "Stand" (as of) either, when the page gives no other; no label
+leaves it unlabelled (a byline date is a publication
 date). Relative times ("Updated 3 hours ago") are not dates: nothing is guessed.
 
 This module only parses; which lines are metadata (and so never a copyright year or
@@ -157,9 +158,10 @@ _PUBLISHED = re.compile(
     r"pubblicato|pubblicata|data|gepubliceerd|geplaatst|publicado em)\b[^|•·]*$",
     re.I,
 )
+_AS_OF = re.compile(r"(?:stand|as of|état au|estado a)\b[^|•·]*$", re.I)
 _MODIFIED = re.compile(
     r"(?:last updated|updated|update|last modified|modified|revised|edited|aktualisiert|"
-    r"zuletzt aktualisiert|geändert|stand|mis à jour|mise à jour|modifié|actualizado|"
+    r"zuletzt aktualisiert|geändert|mis à jour|mise à jour|modifié|actualizado|"
     r"actualizada|aggiornato|aggiornata|bijgewerkt|atualizado)\b[^|•·]*$",
     re.I,
 )
@@ -169,7 +171,8 @@ _MODIFIED = re.compile(
 class DateHit:
     """One date found in a line.
 
-    ``label`` is ``"published"``, ``"modified"`` or None; ``time`` is ``(hour,
+    ``label`` is ``"published"``, ``"modified"``, ``"asof"`` ("Stand: ...", which
+    stands for both when nothing else is given) or None; ``time`` is ``(hour,
     minute, second)`` or None; ``offset`` a fixed UTC offset in minutes, ``region`` an
     IANA zone named by the page, both None when the page gives no zone.
     """
@@ -342,6 +345,8 @@ def _label(before: str) -> str | None:
         return None
     if _MODIFIED.search(before):
         return "modified"
+    if _AS_OF.search(before):
+        return "asof"
     if _PUBLISHED.search(before):
         return "published"
     return None

@@ -87,7 +87,15 @@ _COPYRIGHT_HOLDER = re.compile(
     r"\btous droits\b|\btodos los\b|\d{4}|$)",
     re.I,
 )
+_LEGAL_FORM = re.compile(
+    r"[\s,]+(?:ltd|limited|llc|inc|plc|gmbh|ag|kg|s\.?a|s\.?l|b\.?v|co)\.?$", re.I
+)
 _URL_LINE = re.compile(r"^(?:(?:url|canonical|source|link|quelle)\s*:\s*)?(https?://\S+)$", re.I)
+# Lines that start like metadata are never the continuation of a wrapped line.
+_META_START = re.compile(
+    r"(?:by|von|par|por|posted|published|updated|veröffentlicht|aktualisiert|stand)\b", re.I
+)
+_LETTER = re.compile(r"[^\W\d_]")
 _SITE_SUFFIX = re.compile(r"^\s*[|\-–—:·•]\s*\S")
 _MID_SENTENCE = re.compile(r"[.!?]\s+[A-Z\"“]")
 
@@ -161,6 +169,7 @@ def split_lines(text: str) -> list[_Line]:
             not previous_blank
             and out
             and line[0].islower()
+            and not _META_START.match(line)
             and out[-1].words >= 6
             and not is_sentence_end(out[-1].text)
             and not out[-1].text.endswith(":")
@@ -403,14 +412,16 @@ def _find_title(lines: list[_Line], first_long: int | None) -> int | None:
     cluster: list[int] = []
     for index in range(_title_anchor(lines, first_long) - 1, -1, -1):
         line = lines[index]
-        if line.is_meta:
-            continue
-        if line.category is not None:
+        if line.is_meta or line.category is not None:
+            # Metadata and furniture are skipped between headline and body, and
+            # mark the top of the headline block once a candidate is found.
             if cluster:
                 break
             continue
         if line.words > 40 or len(line.text) > 300:
             break
+        if _real_words(line.text) < 2 and not cluster:
+            continue  # "∙ Paid", "48": counters and labels under the headline
         cluster.append(index)
         if len(cluster) >= TITLE_CLUSTER:
             break
@@ -453,9 +464,14 @@ def _title_anchor(lines: list[_Line], first_long: int) -> int:
         line = lines[index]
         if line.is_meta:
             return index
-        if line.is_content and not line.prose:
+        if line.is_content and not line.prose and _real_words(line.text) >= 2:
             break
     return first_long
+
+
+def _real_words(text: str) -> int:
+    """Words with at least one letter: "∙ Paid" has one, "48 Likes" one."""
+    return sum(1 for token in text.split() if _LETTER.search(token))
 
 
 def _body_start(lines: list[_Line], title_index: int | None) -> int | None:
@@ -567,7 +583,7 @@ def _body(lines: list[_Line], start: int, header_end: int) -> tuple[list[int], i
         else:
             run_start = index if run == 0 else run_start
             run += 1
-            if line.text.endswith(":"):
+            if line.text.endswith(":") and line.words >= 3:
                 in_list = True  # "The plan includes:" announces short lines to come
             if in_list or run < RUN_END:
                 pending.append(index)
@@ -619,14 +635,24 @@ def _dates(
         (zone, None, True),
         (above, "published", False),
         (above, None, False),
+        # "Stand: ..." (as of) is the only date many German pages give.
+        (header, "asof", False),
+        (above, "asof", False),
     ):
         published, index = first(indices, label, bylines_only)
         if published is not None:
             used.append(index)
             break
     modified = None
-    for indices in (header, zone, above):
-        modified, index = first(indices, "modified")
+    for indices, label in (
+        (header, "modified"),
+        (zone, "modified"),
+        (above, "modified"),
+        (header, "asof"),
+        (zone, "asof"),
+        (above, "asof"),
+    ):
+        modified, index = first(indices, label)
         if modified is not None:
             used.append(index)
             break
@@ -681,7 +707,7 @@ def _source(lines: list[_Line], body: list[int]) -> str | None:
         if line.category is not None and ("©" in line.text or "copyright" in line.low):
             match = _COPYRIGHT_HOLDER.search(line.text)
             if match:
-                name = match["name"].strip(" .,-")
+                name = _LEGAL_FORM.sub("", match["name"].strip(" .,-")).strip(" .,-")
                 if name and not name[0].isdigit() and len(name.split()) <= 6:
                     return name
     if body:

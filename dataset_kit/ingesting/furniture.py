@@ -404,6 +404,9 @@ EXACT: dict[str, str] = {
         "newsletters",
         "join",
         "join now",
+        "join us",
+        "donate",
+        "support us",
         "get the newsletter",
         "subscribe to our newsletter",
         "sign up for our newsletter",
@@ -667,7 +670,7 @@ _PREFIX_RULES: tuple[tuple[str, str, int], ...] = (
     ),
     (
         "tags",
-        r"(?:tags|tagged|tagged with|topics|themen|schlagwörter|schlagworte|filed under|"
+        r"(?:tags|tagged|tagged with|labels|topics|themen|schlagwörter|schlagworte|filed under|"
         r"categories|category|posted in|kategorien|kategorie|mots-clés|etiquetas|"
         r"argomenti|trefwoorden)\s*:",
         40,
@@ -684,7 +687,7 @@ _PREFIX_RULES: tuple[tuple[str, str, int], ...] = (
         "comments",
         r"(?:(?:\d+|one|no)\s+)?(?:comments?|responses?|replies|kommentare?|commentaires?|"
         r"comentarios?|commenti|reacties)(?:\s*\(\d+\)|\s*:?\s*\d+)?"
-        r"(?:\s+(?:on|to|zu|sur|so far)\b.*)?$",
+        r"(?:\s+(?:on|to|zu|sur|so far)\b.*)?\s*:?$",
         6,
     ),
     ("comments", r"(?:\d+|one|no)\s+thoughts? on\b", 25),
@@ -710,6 +713,7 @@ _PREFIX_RULES: tuple[tuple[str, str, int], ...] = (
     ("nav", r"(?:you are here|sie sind hier|vous êtes ici|usted está en)\s*:?", 20),
     ("nav", r"this (?:article|story|page) is more than \d+ (?:years?|months?|days?) old", 12),
     ("nav", r"(?:back to|zurück zu|zurück zur|retour à)\s", 6),
+    ("nav", r"(?:newer|older|previous|next) (?:post|article|entry|story)\b", 8),
     ("caption", r"(?:image|photo|picture|bild|foto|item|slide) \d+ (?:of|von|de|di) \d+", 60),
     (
         "share",
@@ -823,6 +827,11 @@ _ANYWHERE_RULES: tuple[tuple[str, tuple[str, ...], str, int], ...] = (
             "iscriviti",
             "journalism",
             "become a",
+            "becoming a",
+            "help us",
+            "support our",
+            "donat",
+            "supporter",
         ),
         r"\b(?:subscribe to|subscribe for|sign up for|sign up to|sign up and|"
         r"our newsletter|this newsletter|daily newsletter|weekly newsletter|"
@@ -834,6 +843,8 @@ _ANYWHERE_RULES: tuple[tuple[str, tuple[str, ...], str, int], ...] = (
         r"newsletter bestellen|ihre e-mail-adresse|jetzt anmelden|jetzt registrieren|"
         r"abonnez-vous|inscrivez-vous|suscríbete|iscriviti alla|"
         r"support (?:our|independent) journalism|become a (?:member|subscriber|patron)|"
+        r"becoming a (?:member|subscriber|patron)|help us keep|support our (?:work|reporting)|"
+        r"make a donation|donate now|become a supporter|"
         r"already a subscriber|subscribe now|subscribers only|for subscribers)\b",
         40,
     ),
