@@ -1,0 +1,161 @@
+"""More page layouts, written to probe the extractor beyond the issue's list.
+
+Each page in tests/fixtures/pages_more is an invented dump in the style of a kind of
+site not covered by tests/fixtures/pages: a standfirst with the byline under it, a
+wire story with photo captions, a Blogger post, a page whose cookie notice comes
+last, a Substack-style newsletter post, hard-wrapped text, a byline above the
+headline, a masthead date, the HTML title repeated above the headline, Spanish, ...
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dataset_kit.ingesting import ingest_page
+from dataset_kit.validating import Validator, load_schema
+from tests.test_ingest_pages import FURNITURE
+
+PAGES = Path(__file__).parent / "fixtures" / "pages_more"
+
+# name: (title, authors, published_at, first words of the body, last words of the body)
+LAYOUTS = {
+    "ap_like.txt": (
+        "Lawmakers back bill to protect wetlands from new drainage",
+        ["Jane Holloway", "Peter Adeyemi"],
+        None,
+        "SPRINGFIELD (Newsline) — State lawmakers voted on Thursday to",
+        "Holloway reported from Springfield. Adeyemi reported from Chicago.",
+    ),
+    "blogger.txt": (
+        "Sourdough without a starter jar",
+        ["Helen Marsh"],
+        "2023-05-13",
+        "I have kept a sourdough starter in a glass",
+        "piece of dough no longer than a week.",
+    ),
+    "byline_first.txt": (
+        "Ice on the lake is thick enough for skating, town says",
+        ["Nora Castell"],
+        "2024-01-09",
+        "The town has declared the ice on Miller Lake",
+        "from 10 a.m. to 6 p.m. on weekends.",
+    ),
+    "cookie_bottom.txt": (
+        "Town hall clock to chime again after repairs",
+        [],
+        None,
+        "A specialist firm has repaired the mechanism of the",
+        "every week since 1974 will keep doing so.",
+    ),
+    "german_magazine.txt": (
+        "Warum in Mittelstädten plötzlich die Mieten steigen",
+        ["Lena Hartmann"],
+        "2023-09-12",
+        "Viele Familien ziehen aus den Großstädten weg. Das verändert",
+        "Grundstück am alten Güterbahnhof für genossenschaftlichen Wohnungsbau reserviert.",
+    ),
+    "german_variant.txt": (
+        "Neue Buslinie verbindet Neubaugebiet mit der Innenstadt",
+        ["Felix Brandt"],
+        "2024-03-14",
+        "Ab Montag fährt die neue Buslinie 12 im Zwanzig-Minuten-Takt",
+        "Elektrobusse ein. Am Wochenende fährt der Bus stündlich.",
+    ),
+    "guardian_like.txt": (
+        "Night trains return to the west coast after a gap of nine years",
+        ["Dana Whitfield"],
+        "2023-03-14T12:30:00+00:00",
+        "The sleeper service will run three times a week",
+        "that were taken out of service in 2020.",
+    ),
+    "hard_wrapped.txt": (
+        "New bridge opens to cyclists and walkers after two-year delay",
+        [],
+        "2022-06-30T08:00:00+01:00",
+        "The footbridge over the railway at Eastbridge opened on",
+        "frustrating but the result was worth the wait.",
+    ),
+    "inline_variant.txt": (
+        "Minimum wage to rise by 6% next year",
+        ["Tomás Reyes"],
+        "2024-10-02",
+        "The national minimum wage will rise by 6% in",
+        "new rate applies to about 1.2 million workers.",
+    ),
+    "labelled_variant.txt": (
+        "Lake ice is forming later every decade, study finds",
+        [],
+        "2023-03-14T09:00:00+00:00",
+        "Ice on lakes across the northern hemisphere now forms",
+        "warming air temperatures explained most of the change.",
+    ),
+    "masthead_date.txt": (
+        "Council to plant 5,000 trees along ring road",
+        ["Lucy Barnes"],
+        "2023-06-12",
+        "The city council will plant 5,000 trees along the",
+        "the council website until the end of July.",
+    ),
+    "news_variant.txt": (
+        "Ministry says new air defence systems arrived in Odesa region",
+        ["Anna Petrenko"],
+        "2023-11-03",
+        "The Defence Ministry said on Nov. 3 that two",
+        "start of October, according to the infrastructure ministry.",
+    ),
+    "press_release.txt": (
+        "Harbour authority appoints new chief engineer",
+        [],
+        None,
+        "The Northport Harbour Authority has appointed Ewa Nowak as",
+        "of June after 31 years with the authority.",
+    ),
+    "spanish_page.txt": (
+        "La ciudad amplía el horario del metro los fines de semana",
+        ["Lucía Ferrer", "Andrés Molina"],
+        "2023-10-14T09:20:00+02:00",
+        "El metro funcionará hasta las dos de la madrugada",
+        "seguridad en las estaciones durante el nuevo horario.",
+    ),
+    "substack_like.txt": (
+        "Why small towns are buying their own broadband",
+        ["Ruth Calloway"],
+        "2023-09-12",
+        "Municipal networks are spreading. Here is what the numbers",
+        "customers to bother, local governments are stepping in.",
+    ),
+    "title_repeated.txt": (
+        "Harbour expansion approved despite objections",
+        ["Sam Okoro"],
+        "2023-04-21",
+        "The planning committee on Thursday approved a 60-million-pound expansion",
+        "start in the autumn and finish in 2026.",
+    ),
+    "wire_variant.txt": (
+        "Utilities bet on batteries as solar output swings widen",
+        ["Mark Jansson", "Ruth Okafor", "Liina Tamm"],
+        "2024-03-02T16:05:00+00:00",
+        "KAUNAS, March 2 (Northwire) - Utilities across the Baltic",
+        "until last year came mostly from gas plants.",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_more_layouts(name):
+    title, authors, published, first, last = LAYOUTS[name]
+    record = ingest_page((PAGES / name).read_bytes(), source_file=name).record
+    assert Validator(load_schema(None)).is_valid(record)
+    assert record["title"] == title
+    assert record["authors"] == authors
+    assert record["published_at"] == published
+    assert record["text"].startswith(first)
+    assert record["text"].endswith(last)
+    for phrase in FURNITURE:
+        assert phrase not in record["text"], phrase
+
+
+def test_every_page_has_expectations():
+    assert {p.name for p in PAGES.glob("*.txt")} == set(LAYOUTS)
