@@ -558,3 +558,15 @@ def test_a_time_on_the_line_under_the_date_is_its_time():
 )
 def test_more_furniture(line, category):
     assert classify(line, line.lower(), len(line.split())) == category
+
+
+def test_a_list_of_headlines_ending_in_full_stops_is_a_link_list():
+    source = page(
+        "Latest stories",
+        "Council approves budget for cycle lanes.",
+        "Museum reopens east wing after renovation.",
+        "Storm warning issued for the northern coast.",
+        "Bus drivers vote to accept new shift pattern.",
+        "Harbour authority delays ferry timetable change.",
+    )
+    assert extract(source).reason == "link-list"

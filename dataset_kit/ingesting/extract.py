@@ -314,6 +314,14 @@ def extract(text: str) -> Article | Rejection:
         return Rejection(
             "no-text", f"only {body_words} words of article text (at least {MIN_BODY_WORDS})", total
         )
+    if max(lines[i].words for i in body) < LONG_SENTENCE_WORDS:
+        # Every article has a sentence of a dozen words somewhere; a page of short
+        # one-line items, even ones ending in a full stop, is a list of headlines.
+        return Rejection(
+            "link-list",
+            f"{len(body) + 1} short lines (a list of headlines) and no paragraph of article text",
+            total,
+        )
 
     used = set(body)
     used.add(title_index)
