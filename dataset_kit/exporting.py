@@ -42,9 +42,10 @@ import io
 import os
 import platform
 import shutil
+import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,16 @@ from .dedup import (
 from .errors import DatasetKitError, InputError, SchemaError
 from .manifest import FileEntry, InputEntry, Manifest, SplitEntry, write_manifest
 from .parallel import ordered_map
-from .reading import ReadNotes, expand_inputs, input_kind, iter_jsonl_lines, parse_json_object
+from .reading import (
+    COMPRESSED_SUFFIXES,
+    ReadNotes,
+    Record,
+    expand_inputs,
+    input_kind,
+    iter_jsonl_lines,
+    parse_json_object,
+    read_file,
+)
 from .shards import ShardInfo, SplitWriter, format_size, parse_size
 from .splitting import (
     DEFAULT_SPLIT,
@@ -89,10 +99,14 @@ from .splitting import (
     split_names_for_dates,
 )
 from .validating import Issue, Validator, load_schema, record_issues
-from .validation_run import InvalidRecord, RangeTask, RecordsTask, group_pointer, plan_tasks
+from .validation_run import InvalidRecord, group_pointer
 from .validation_run import rejects_line as _rejects_line
 
 SPILL_FOLDER = ".spill"
+# Task sizes: small enough that a worker's working set stays in the tens of MB.
+RANGE_BYTES = 2 << 20
+BATCH_RECORDS = 2000
+PAGES_PER_TASK = 200
 EXAMPLES = 10
 # Candidate pairs are verified in chunks so that the signatures gathered for them
 # stay small (2 x chunk x bins x 2 bytes).
@@ -139,8 +153,10 @@ class TaskKeys:
     """The keys of one task's valid records, in input order, and its rejects."""
 
     index: int
-    file: str
-    records: int
+    files: list[str]  # the files of the valid records, in order of appearance
+    file_of: np.ndarray  # index into ``files`` of each valid record
+    per_file: dict[str, int]  # records read per file (valid or not)
+    range_file: str | None  # the file of a LineRange task, whose lines are relative
     line_count: int
     notes: ReadNotes
     invalid: list[InvalidRecord]
@@ -161,8 +177,29 @@ class TaskKeys:
     def valid(self) -> int:
         return len(self.id_hash)
 
+    @property
+    def records(self) -> int:
+        return sum(self.per_file.values())
+
 
 _worker: dict[str, Any] = {}
+
+
+def _release_memory() -> None:
+    """Hand freed heap back to the OS after a task (glibc keeps it otherwise), so that a
+    worker's resident size is its working set, not its high-water mark."""
+    trim = _worker.get("malloc_trim")
+    if trim is None:
+        trim = _worker["malloc_trim"] = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                trim = _worker["malloc_trim"] = ctypes.CDLL("libc.so.6").malloc_trim
+            except (OSError, AttributeError):
+                pass
+    if trim:
+        trim(0)
 
 
 def _init_key_worker(plan: KeyPlan) -> None:
@@ -176,45 +213,142 @@ def _value_bytes(value: Any) -> bytes:
     return b"\x00json:" + orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
-def _read_task(
-    task: RangeTask | RecordsTask, validator: Validator
-) -> tuple[list[dict[str, Any]], list[int], list[InvalidRecord], ReadNotes, int, int]:
-    notes = ReadNotes()
-    valid: list[dict[str, Any]] = []
-    lines: list[int] = []
-    invalid: list[InvalidRecord] = []
-    records = 0
-    line_count = 0
-    if isinstance(task, RangeTask):
+@dataclass(frozen=True)
+class LineRange:
+    """Lines of an uncompressed JSON Lines file between two line-aligned byte offsets."""
+
+    path: str
+    display: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RecordBatch:
+    """Records already read (by the main process) from a file of another format."""
+
+    records: list[Record]
+
+
+@dataclass(frozen=True)
+class PageFiles:
+    """Page dumps (.txt) that the worker reads and ingests itself."""
+
+    paths: list[str]
+
+
+KeyTask = LineRange | RecordBatch | PageFiles
+
+
+def _line_aligned_ranges(path: Path, size: int) -> Iterator[tuple[int, int]]:
+    start = 0
+    with open(path, "rb") as handle:
+        while start < size:
+            end = start + RANGE_BYTES
+            if end >= size:
+                yield start, size
+                return
+            handle.seek(end)
+            handle.readline()
+            end = handle.tell()
+            yield start, end
+            start = end
+
+
+def plan_key_tasks(paths: Sequence[Path], notes: ReadNotes) -> Iterator[KeyTask]:
+    """Cut the inputs into tasks, lazily, in input order.
+
+    Plain JSON Lines files become byte ranges that workers read themselves; page dumps
+    go to workers by file name, in groups; other formats are read here in batches.
+    """
+    pages: list[str] = []
+    for path in paths:
+        kind = input_kind(path)
+        if kind == "txt":
+            pages.append(str(path))
+            if len(pages) >= PAGES_PER_TASK:
+                yield PageFiles(pages)
+                pages = []
+            continue
+        if pages:
+            yield PageFiles(pages)
+            pages = []
+        if kind == "jsonl" and not path.name.lower().endswith(COMPRESSED_SUFFIXES):
+            for start, end in _line_aligned_ranges(path, path.stat().st_size):
+                yield LineRange(str(path), str(path), start, end)
+            continue
+        batch: list[Record] = []
+        for record in read_file(path, notes, str(path)):
+            batch.append(record)
+            if len(batch) >= BATCH_RECORDS:
+                yield RecordBatch(batch)
+                batch = []
+        if batch:
+            yield RecordBatch(batch)
+    if pages:
+        yield PageFiles(pages)
+
+
+@dataclass
+class _TaskRecords:
+    valid: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    file_of: list[int] = field(default_factory=list)
+    invalid: list[InvalidRecord] = field(default_factory=list)
+    per_file: Counter[str] = field(default_factory=Counter)
+    notes: ReadNotes = field(default_factory=ReadNotes)
+    line_count: int = 0
+
+    def add_valid(self, data: dict[str, Any], file: str, line: int) -> None:
+        if not self.files or self.files[-1] != file:
+            self.files.append(file)
+        self.valid.append(data)
+        self.lines.append(line)
+        self.file_of.append(len(self.files) - 1)
+
+
+def _read_task(task: KeyTask, validator: Validator) -> _TaskRecords:
+    out = _TaskRecords()
+    if isinstance(task, LineRange):
         with open(task.path, "rb") as handle:
             handle.seek(task.start)
             data = handle.read(task.end - task.start)
-        line_count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+        out.line_count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
         is_valid = validator.is_valid
+        out.files.append(task.display)
         for number, raw in iter_jsonl_lines(
-            io.BytesIO(data), task.display, notes, at_file_start=task.start == 0
+            io.BytesIO(data), task.display, out.notes, at_file_start=task.start == 0
         ):
-            records += 1
+            out.per_file[task.display] += 1
             obj, problem = parse_json_object(raw)
             if problem is None and is_valid(obj):
-                valid.append(obj)  # type: ignore[arg-type]
-                lines.append(number)
+                out.valid.append(obj)  # type: ignore[arg-type]
+                out.lines.append(number)
+                out.file_of.append(0)
                 continue
             issues = (
                 [Issue("", problem.keyword, problem.message)]
                 if problem is not None
                 else validator.errors(obj)
             )
-            invalid.append(InvalidRecord(task.display, number, _record_id(obj), issues, raw, None))
-        return valid, lines, invalid, notes, records, line_count
-    for record in task.records:
-        records += 1
+            out.invalid.append(
+                InvalidRecord(task.display, number, _record_id(obj), issues, raw, None)
+            )
+        return out
+    if isinstance(task, PageFiles):
+        records: Iterable[Record] = (
+            record for path in task.paths for record in read_file(Path(path), out.notes, path)
+        )
+    else:
+        records = task.records
+    for record in records:
+        out.per_file[record.file] += 1
         issues = record_issues(validator, record)
         if not issues:
-            valid.append(record.data)  # type: ignore[arg-type]
-            lines.append(record.line)
+            out.add_valid(record.data, record.file, record.line)  # type: ignore[arg-type]
             continue
-        invalid.append(
+        out.invalid.append(
             InvalidRecord(
                 record.file,
                 record.line,
@@ -224,7 +358,7 @@ def _read_task(
                 record.data if record.raw is None else None,
             )
         )
-    return valid, lines, invalid, notes, records, line_count
+    return out
 
 
 def _record_id(data: Any) -> Any:
@@ -235,17 +369,13 @@ def _record_id(data: Any) -> Any:
     return None
 
 
-def _key_task(item: tuple[int, RangeTask | RecordsTask]) -> TaskKeys:
+def _key_task(item: tuple[int, KeyTask]) -> TaskKeys:
     """Pass 1 for one task: validate, key and spill its records (runs in a worker)."""
     index, task = item
     plan: KeyPlan = _worker["plan"]
     validator: Validator = _worker["validator"]
-    valid, lines, invalid, notes, records, line_count = _read_task(task, validator)
-    file = (
-        task.display
-        if isinstance(task, RangeTask)
-        else (task.records[0].file if task.records else "")
-    )
+    read = _read_task(task, validator)
+    valid, lines, invalid = read.valid, read.lines, read.invalid
 
     batch, failures = to_batch(valid, plan.columns)
     if failures:
@@ -254,7 +384,7 @@ def _key_task(item: tuple[int, RangeTask | RecordsTask]) -> TaskKeys:
             record = valid[position]
             invalid.append(
                 InvalidRecord(
-                    file,
+                    read.files[read.file_of[position]],
                     lines[position],
                     _record_id(record),
                     [Issue(f"/{column}", "arrow", f"value {reason}")],
@@ -262,21 +392,23 @@ def _key_task(item: tuple[int, RangeTask | RecordsTask]) -> TaskKeys:
                     record,
                 )
             )
-        invalid.sort(key=lambda item: item.line)
         valid = [r for i, r in enumerate(valid) if i not in dropped]
         lines = [n for i, n in enumerate(lines) if i not in dropped]
+        read.file_of = [f for i, f in enumerate(read.file_of) if i not in dropped]
 
     keys = TaskKeys(
         index=index,
-        file=file,
-        records=records,
-        line_count=line_count,
-        notes=notes,
+        files=read.files,
+        file_of=np.asarray(read.file_of, dtype=np.int32),
+        per_file=dict(read.per_file),
+        range_file=task.display if isinstance(task, LineRange) else None,
+        line_count=read.line_count,
+        notes=read.notes,
         invalid=invalid,
         lines=np.asarray(lines, dtype=np.int64),
         id_hash=hash64_array(_value_bytes(r.get(plan.id_field)) for r in valid),
     )
-    if "furniture_lines" in batch.schema.names and input_kind(Path(file)) == "txt":
+    if "furniture_lines" in batch.schema.names and isinstance(task, PageFiles):
         column = batch.column("furniture_lines")
         keys.furniture_lines = int(pc.sum(column).as_py() or 0)
     if plan.dedup != "off":
@@ -338,6 +470,8 @@ def _key_task(item: tuple[int, RangeTask | RecordsTask]) -> TaskKeys:
         ):
             writer.write_batch(batch)
         keys.spill = str(spill_path)
+    del batch, valid, read
+    _release_memory()
     return keys
 
 
@@ -350,7 +484,7 @@ class KeyArrays:
 
     id_hash: np.ndarray
     lines: np.ndarray
-    task_of: np.ndarray
+    file_of: np.ndarray
     exact: np.ndarray | None
     bands: np.ndarray | None
     has_signature: np.ndarray | None
@@ -366,7 +500,6 @@ class KeyArrays:
 
 @dataclass
 class SpilledTask:
-    file: str
     start: int
     rows: int
     spill: str | None
@@ -809,6 +942,7 @@ class _Run:
         self.tmp = tmp
         self.notes = ReadNotes()
         self.tasks: list[SpilledTask] = []
+        self.files: list[str] = []
         self.per_file: dict[str, int] = {str(p): 0 for p in paths}
         self.records = 0
         self.invalid = 0
@@ -848,14 +982,15 @@ class _Run:
                 "has_signature",
                 "dates",
                 "groups",
-                "task_of",
+                "file_of",
             )
         }
         strata_codes: dict[str | None, int] = {}
         strata: list[np.ndarray] = []
         offsets: dict[str, int] = {}
+        file_index: dict[str, int] = {}
         total = 0
-        tasks = enumerate(plan_tasks(self.paths, self.notes))
+        tasks = enumerate(plan_key_tasks(self.paths, self.notes))
         for keys in ordered_map(
             _key_task,
             tasks,
@@ -864,26 +999,31 @@ class _Run:
             initargs=(plan,),
         ):
             offset = 0
-            if keys.line_count:
-                offset = offsets.get(keys.file, 0)
-                offsets[keys.file] = offset + keys.line_count
+            if keys.range_file is not None:
+                offset = offsets.get(keys.range_file, 0)
+                offsets[keys.range_file] = offset + keys.line_count
             self.notes.merge(keys.notes)
             self.records += keys.records
-            self.per_file[keys.file] = self.per_file.get(keys.file, 0) + keys.records
+            for name, count in keys.per_file.items():
+                self.per_file[name] = self.per_file.get(name, 0) + count
+            file_ids = np.array(
+                [file_index.setdefault(name, len(file_index)) for name in keys.files],
+                dtype=np.int32,
+            )
             self.invalid += len(keys.invalid)
             self.bad_dates += keys.bad_dates
             self.furniture_lines += keys.furniture_lines
-            if input_kind(Path(keys.file)) == "txt":
-                self.pages += keys.records
+            if keys.furniture_lines or all(input_kind(Path(n)) == "txt" for n in keys.per_file):
+                self.pages += sum(
+                    n for name, n in keys.per_file.items() if input_kind(Path(name)) == "txt"
+                )
             for item in keys.invalid:
                 item.line += offset
                 self._reject(item, rejects_out)
-            self.tasks.append(
-                SpilledTask(keys.file, total, keys.valid, keys.spill, keys.signatures)
-            )
+            self.tasks.append(SpilledTask(total, keys.valid, keys.spill, keys.signatures))
             parts["id_hash"].append(keys.id_hash)
             parts["lines"].append(keys.lines + offset)
-            parts["task_of"].append(np.full(keys.valid, len(self.tasks) - 1, dtype=np.int32))
+            parts["file_of"].append(file_ids[keys.file_of] if keys.valid else keys.file_of)
             for name in ("exact", "bands", "has_signature", "dates", "groups"):
                 value = getattr(keys, name)
                 if value is not None:
@@ -899,6 +1039,7 @@ class _Run:
             total += keys.valid
             if progress is not None:
                 progress(keys.records)
+        self.files = sorted(file_index, key=file_index.__getitem__)
         if self.records == 0:
             raise InputError(
                 "the input is empty: no records found in "
@@ -919,7 +1060,7 @@ class _Run:
         return KeyArrays(
             id_hash=joined("id_hash", np.uint64),
             lines=joined("lines", np.int64),
-            task_of=joined("task_of", np.int32),
+            file_of=joined("file_of", np.int32),
             exact=joined("exact", np.uint64),
             bands=joined("bands", np.uint32, (bands_width,)),
             has_signature=joined("has_signature", bool),
@@ -933,7 +1074,7 @@ class _Run:
 
     @staticmethod
     def _wanted(plan: KeyPlan) -> set[str]:
-        wanted = {"id_hash", "lines", "task_of"}
+        wanted = {"id_hash", "lines", "file_of"}
         if plan.dedup != "off":
             wanted.add("exact")
         if plan.near is not None:
@@ -945,7 +1086,7 @@ class _Run:
         return wanted
 
     def where(self, keys: KeyArrays, i: int) -> tuple[str, int]:
-        return self.tasks[int(keys.task_of[i])].file, int(keys.lines[i])
+        return self.files[int(keys.file_of[i])], int(keys.lines[i])
 
     def lookup_ids(self, wanted: np.ndarray) -> dict[int, Any]:
         """The id values of the chosen records, read back from the spill (id column only)."""

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from .errors import DatasetKitError
 from .manifest import sha256_file
 
-ROW_GROUP_BYTES = 32 << 20
+ROW_GROUP_BYTES = 16 << 20
 DEFAULT_MAX_SHARD_SIZE = "500MB"
 COMPRESSION = "zstd"
 # Allowance for what a row group adds to the footer (column chunk metadata and page

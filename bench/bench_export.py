@@ -1,0 +1,308 @@
+"""Benchmark ``dataset-kit export`` against what users write today and the pyarrow floor.
+
+One run, one synthetic corpus (default ~1 GB, made by :mod:`generate_corpus` with
+invalid records and near-duplicates, cached in ``bench/corpora/``), each approach in
+a fresh process started through the same launcher as the validate benchmark (wall
+time and peak RSS of the command and its workers):
+
+(a) ``dataset-kit export CORPUS --out DIR --jobs N``: validation, rejects, exact and
+    near-duplicate removal, leak-free splits, Parquet shards, manifest and card;
+(b) what users write today: ``datasets.load_dataset("json")`` -> ``.filter`` with a
+    ``jsonschema`` ``Draft202012Validator`` (format checks on) -> ``train_test_split``
+    -> ``to_parquet`` per split. ``load_dataset("json")`` cannot read the raw corpus
+    (its malformed lines and mixed types raise ``DatasetGenerationError``; the table
+    records the attempt), so (b) is timed on the clean records, the same input as (c),
+    which favours it: it still validates every record but has nothing to reject;
+(c) the floor: ``pyarrow.json.read_json`` + ``pyarrow.parquet.write_table(
+    compression="zstd")`` on the clean records (one table in memory, no validation,
+    no dedup, no splits).
+
+The clean-records file (valid lines only, from the generator's truth file) is made
+before timing. Throughput is each approach's own input bytes per second (MB = 10**6
+bytes). Results are printed as Markdown and written to ``bench/results/export.md``
+and ``export.json``.
+
+Usage (from the repository root)::
+
+    python bench/bench_export.py                  # ~1 GB corpus, several minutes
+    python bench/bench_export.py --size-mb 50     # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+try:
+    from bench.bench_validate import dataset_kit_command, ensure_corpus, measure, warm_page_cache
+    from bench.generate_corpus import MB
+except ImportError:  # run as a script: bench/ itself is on sys.path
+    from bench_validate import (  # type: ignore[no-redef]
+        dataset_kit_command,
+        ensure_corpus,
+        measure,
+        warm_page_cache,
+    )
+    from generate_corpus import MB  # type: ignore[no-redef]
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+# --- (b) and (c), run in a fresh process (--worker) -----------------------------------
+
+
+def _worker_hf(path: str, out: str) -> dict[str, Any]:
+    import datasets
+    import jsonschema
+
+    datasets.disable_progress_bars()
+    schema = json.loads((ROOT / "schema" / "article.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    started = time.perf_counter()
+    ds = datasets.load_dataset(
+        "json", data_files=path, split="train", cache_dir=str(Path(out) / "cache")
+    )
+    read = ds.num_rows
+    # Arrow fills absent fields with None; drop them so that the schema sees the record.
+    ds = ds.filter(lambda r: validator.is_valid({k: v for k, v in r.items() if v is not None}))
+    parts = ds.train_test_split(test_size=0.1, seed=0)
+    for name, part in parts.items():
+        part.to_parquet(str(Path(out) / f"{name}.parquet"))
+    return {
+        "seconds": time.perf_counter() - started,
+        "records": read,
+        "written": sum(p.num_rows for p in parts.values()),
+    }
+
+
+def _worker_pyarrow(path: str, out: str) -> dict[str, Any]:
+    import pyarrow.json as pj
+    import pyarrow.parquet as pq
+
+    started = time.perf_counter()
+    table = pj.read_json(path)
+    pq.write_table(table, str(Path(out) / "all.parquet"), compression="zstd")
+    return {
+        "seconds": time.perf_counter() - started,
+        "records": table.num_rows,
+        "written": table.num_rows,
+    }
+
+
+# --- the run --------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    records: int
+    bytes: int
+    seconds: float
+    max_rss: int
+    tree_rss: int
+    note: str = ""
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.bytes / MB / self.seconds
+
+    @property
+    def records_per_s(self) -> float:
+        return self.records / self.seconds
+
+
+def clean_copy(corpus: Path, truth: Path) -> Path:
+    """The corpus without its invalid lines (cached beside it)."""
+    clean = corpus.with_name(corpus.stem + ".clean.jsonl")
+    if clean.exists() and clean.stat().st_mtime >= corpus.stat().st_mtime:
+        return clean
+    invalid = set()
+    with open(truth, "rb") as notes:
+        for line in notes:
+            note = orjson.loads(line)
+            if note["kind"] == "invalid":
+                invalid.add(note["line"])
+    with open(corpus, "rb") as source, open(clean, "wb") as out:
+        for number, line in enumerate(source, 1):
+            if number not in invalid:
+                out.write(line)
+    return clean
+
+
+def run_export(corpus: Path, jobs: int, scratch: Path) -> Row:
+    out = scratch / f"export-j{jobs}"
+    cmd = [*dataset_kit_command(), "export", str(corpus), "--out", str(out), "--jobs", str(jobs)]
+    result = measure(cmd)
+    if result.returncode != 0:
+        raise SystemExit(
+            f"dataset-kit export failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+        )
+    report = json.loads((scratch / f"export-j{jobs}.report.json").read_text())
+    counts = report["counts"]
+    note = (
+        f"{counts['written']:,} written, {counts['rejected']:,} rejected, "
+        f"{counts['duplicates_dropped']:,} exact copies dropped, "
+        f"{report['dedup'].get('clusters', 0):,} near-dup clusters, "
+        f"{report['dedup'].get('cross_split_pairs', 0)} cross-split pairs"
+    )
+    shutil.rmtree(out, ignore_errors=True)
+    return Row(
+        f"export-j{jobs}",
+        f"(a) `dataset-kit export --jobs {jobs}`",
+        counts["read"],
+        corpus.stat().st_size,
+        result.seconds,
+        result.max_rss,
+        result.tree_rss,
+        note,
+    )
+
+
+def run_worker(kind: str, path: Path, scratch: Path, label: str) -> Row | str:
+    out = scratch / kind
+    out.mkdir(exist_ok=True)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--file", str(path)]
+    result = measure([*cmd, "--out", str(out)])
+    shutil.rmtree(out, ignore_errors=True)
+    if result.returncode != 0:
+        last = [line for line in result.stderr.strip().splitlines() if line.strip()]
+        return last[-1] if last else f"exit status {result.returncode}"
+    counted = orjson.loads(result.stdout.strip().splitlines()[-1])
+    return Row(
+        kind,
+        label,
+        counted["records"],
+        path.stat().st_size,
+        result.seconds,
+        result.max_rss,
+        result.tree_rss,
+        f"{counted['written']:,} written",
+    )
+
+
+def render(rows: list[Row], corpus: Path, stats: Any, raw_failure: str | None) -> str:
+    a = next(r for r in rows if r.key.startswith("export"))
+    by = {r.key: r for r in rows}
+    lines = [
+        f"Corpus: {stats.records:,} records, {stats.bytes / MB:,.0f} MB "
+        f"({stats.invalid:,} invalid, {stats.near_duplicates:,} near-duplicates), "
+        f"`{corpus.name}`. Machine: {platform.machine()}, Python {platform.python_version()}.",
+        "",
+        "| approach | input MB | seconds | MB/s | records/s | peak RSS (largest process) "
+        "| peak RSS (process tree) | notes |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.label} | {r.bytes / MB:,.0f} | {r.seconds:,.1f} | {r.mb_per_s:,.1f} "
+            f"| {r.records_per_s:,.0f} | {r.max_rss / MB:,.0f} MB | {r.tree_rss / MB:,.0f} MB "
+            f"| {r.note} |"
+        )
+    lines.append("")
+    if "hf" in by:
+        lines.append(f"- (a) vs (b): {by['hf'].seconds / a.seconds:.1f}x faster (target >= 4x).")
+    if "pyarrow" in by:
+        c = by["pyarrow"]
+        lines.append(
+            f"- (a) vs (c) throughput: {a.mb_per_s / c.mb_per_s:.2f}x (target >= 1.0x); "
+            f"peak memory (process tree): {a.tree_rss / c.max_rss:.2f} of (c)'s "
+            "(target <= 0.25)."
+        )
+    if raw_failure:
+        lines.append(f'- (b) on the raw corpus: `load_dataset("json")` failed: {raw_failure}')
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--size-mb", type=float, help="corpus size in MB (default 1000)")
+    size.add_argument("--articles", type=int, help="corpus size in articles")
+    parser.add_argument("--invalid-fraction", type=float, default=0.01)
+    parser.add_argument("--near-dup-fraction", type=float, default=0.02)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--jobs", default="2", help="comma-separated --jobs values for (a)")
+    parser.add_argument("--skip", default="", help="comma-separated: hf, pyarrow")
+    parser.add_argument("--corpora", type=Path, default=HERE / "corpora")
+    parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument("--worker", choices=["hf", "pyarrow"], help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        work = _worker_hf if args.worker == "hf" else _worker_pyarrow
+        print(json.dumps(work(args.file, args.out)))
+        return 0
+
+    args.corpora.mkdir(parents=True, exist_ok=True)
+    size_mb = args.size_mb if args.size_mb is not None or args.articles else 1000.0
+    corpus, truth, stats = ensure_corpus(
+        args.corpora,
+        articles=args.articles,
+        size_mb=size_mb if args.articles is None else None,
+        invalid_fraction=args.invalid_fraction,
+        near_dup_fraction=args.near_dup_fraction,
+        seed=args.seed,
+    )
+    clean = clean_copy(corpus, truth)
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    rows: list[Row] = []
+    raw_failure = None
+    with tempfile.TemporaryDirectory(dir=args.corpora) as scratch_name:
+        scratch = Path(scratch_name)
+        for jobs in (int(j) for j in args.jobs.split(",")):
+            warm_page_cache(corpus)
+            print(f"(a) dataset-kit export --jobs {jobs} ...", file=sys.stderr)
+            rows.append(run_export(corpus, jobs, scratch))
+        if "hf" not in skip:
+            print("(b) datasets on the raw corpus ...", file=sys.stderr)
+            attempt = run_worker("hf", corpus, scratch, "")
+            if isinstance(attempt, str):
+                raw_failure = attempt
+                print("(b) datasets on the clean records ...", file=sys.stderr)
+                warm_page_cache(clean)
+                label = (
+                    '(b) `load_dataset("json")` + `.filter(jsonschema)` + '
+                    "`train_test_split` + `to_parquet` (clean records)"
+                )
+                result = run_worker("hf", clean, scratch, label)
+                if isinstance(result, str):
+                    raise SystemExit(f"(b) failed on the clean records too: {result}")
+                rows.append(result)
+            else:
+                attempt.label = '(b) `load_dataset("json")` + `.filter` + split + `to_parquet`'
+                rows.append(attempt)
+        if "pyarrow" not in skip:
+            print("(c) pyarrow floor ...", file=sys.stderr)
+            warm_page_cache(clean)
+            label = "(c) `pyarrow.json.read_json` + `write_table(zstd)` (clean records)"
+            result = run_worker("pyarrow", clean, scratch, label)
+            if isinstance(result, str):
+                raise SystemExit(f"(c) failed: {result}")
+            rows.append(result)
+    text = render(rows, corpus, stats, raw_failure)
+    print(text)
+    args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / "export.md").write_text(text)
+    (args.results / "export.json").write_text(
+        json.dumps({"corpus": stats.as_dict(), "rows": [asdict(r) for r in rows]}, indent=2)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
