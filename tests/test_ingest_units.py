@@ -570,3 +570,11 @@ def test_a_list_of_headlines_ending_in_full_stops_is_a_link_list():
         "Harbour authority delays ferry timetable change.",
     )
     assert extract(source).reason == "link-list"
+
+
+def test_utf16_without_a_byte_order_mark_is_text_not_binary():
+    text = "Headline\n\nThe council approved the plan on Tuesday after a long debate.\n"
+    for encoding in ("utf-16-le", "utf-16-be"):
+        decoded = decode_page(text.encode(encoding))
+        assert (decoded.text, decoded.encoding, decoded.binary) == (text, encoding, False)
+    assert decode_page(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))).binary

@@ -51,7 +51,13 @@ def decode_page(data: bytes) -> Decoded:
     if data.startswith(_UTF16_BOMS):
         return _finish(_decode_utf16(data))
     if b"\x00" in data[:65536]:
-        return Decoded("", "binary", binary=True, detail="contains NUL bytes")
+        encoding = _utf16_without_bom(data)
+        if encoding is None:
+            return Decoded("", "binary", binary=True, detail="contains NUL bytes")
+        try:
+            return _finish(Decoded(data.decode(encoding), encoding))
+        except UnicodeDecodeError:
+            return Decoded("", "binary", binary=True, detail="contains NUL bytes")
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
     try:
@@ -65,6 +71,19 @@ def decode_page(data: bytes) -> Decoded:
             )
         text, encoding = detected
     return _finish(Decoded(text, encoding))
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text has a NUL in every other byte (for Latin script); binary does not."""
+    head = data[:4096]
+    if len(head) < 16:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > len(odd) * 0.3 and even.count(0) < len(even) * 0.05:
+        return "utf-16-le"
+    if even.count(0) > len(even) * 0.3 and odd.count(0) < len(odd) * 0.05:
+        return "utf-16-be"
+    return None
 
 
 def _decode_utf16(data: bytes) -> Decoded:
