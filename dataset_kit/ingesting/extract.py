@@ -11,22 +11,29 @@ case). Every line is classified once:
 * *content*: everything else, which is *prose* when it ends like a sentence (four
   words or more) or runs for twenty words or more.
 
-The body starts at the first prose line after the headline and runs until a
-terminal furniture line (a "Related" or "News Feed" heading, a bare feed time,
-credits, a comment form, a copyright footer, a "BREAKING:" teaser), an unlabelled
-date line (the next item of a feed), or three non-prose lines in a row (a list of
-headlines), unless a line ending in ":" announced a list. Inline furniture ("Read
-also: ...", "Advertisement", photo credits) is dropped without ending the body;
-short content lines between paragraphs (sub-headings) are kept, short lines after
-the last paragraph are not.
+The headline is found by walking up from the first long paragraph, or from the
+byline or date line above it when only prose lies in between (a one-sentence lede),
+past metadata and furniture, and taking the most headline-like content line of the
+block met there (four to twenty-five words, not ending in a full stop scores best;
+a section label, a bare name, the HTML title with the site name, or a two-sentence
+standfirst score low). Metadata or furniture above the block ends it.
 
-The headline is found by walking up from the first long paragraph past metadata and
-furniture and taking the most headline-like of the content lines met there (four to
-twenty-five words, not ending in a full stop scores best; a one-word section label
-or a long sentence-like standfirst scores low). Dates come only from metadata lines
-of the header (after the headline, or right above it) and labelled dates near the
-body; so a copyright year in the footer or a time in a feed of other stories is
-never read as the article's date.
+The *header* runs from the headline to the first long paragraph, or to the last
+byline or date line after a standfirst: in it, prose is kept (a standfirst is part
+of the article) and nothing ends the body. After it the body runs until a terminal
+furniture line (a "Related" or "News Feed" heading, a bare feed time, credits, a
+comment form, a copyright footer, a "BREAKING:" teaser), an unlabelled date line
+(the next item of a feed), three short or link-like lines in a row (a list of
+headlines; unless a line ending in ":" announced a list), or four furniture lines
+in a row. Inline furniture ("Read also: ...", "Advertisement", photo credits) and
+newsletter or share boxes are dropped without ending the body; short lines between
+paragraphs (sub-headings) are kept, short lines after the last paragraph are not,
+and neither are a promotion after furniture at the very end ("Help us keep going
+...") or the author's biography.
+
+Dates come only from metadata lines: the header, labelled dates next to the body,
+and the two lines right above the headline. A copyright year in the footer or a
+time in a feed of other stories is never read as the article's date.
 """
 
 # Typographic dashes, quotes and arrows are what page dumps contain: match them.
