@@ -483,7 +483,8 @@ def test_substring_triggers_never_change_a_verdict():
     from dataset_kit.ingesting import furniture
     from dataset_kit.sample import pages_dir
 
-    folders = [Path(__file__).parent / "fixtures" / "pages", pages_dir()]
+    fixtures = Path(__file__).parent / "fixtures"
+    folders = [fixtures / "pages", fixtures / "pages_more", pages_dir()]
     lines = {
         normalise(line).lower()
         for folder in folders
@@ -578,3 +579,22 @@ def test_utf16_without_a_byte_order_mark_is_text_not_binary():
         decoded = decode_page(text.encode(encoding))
         assert (decoded.text, decoded.encoding, decoded.binary) == (text, encoding, False)
     assert decode_page(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))).binary
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Rescuers search the rubble in Kharkiv on Feb. 7, 2024. (Jane Roe/Northwire)",
+        "The new depot will be built on the site of the gasworks. Photo: Ana Sousa",
+        "A heron at the flooded quarry. Photo by Tom Hill on Unsplash",
+        "Listen · 3:45",
+    ],
+)
+def test_captions_and_players(line):
+    low = normalise(line).lower()
+    assert classify(line, low, len(line.split())) in {"caption", "audio"}
+
+
+def test_a_slash_in_a_sentence_is_not_a_caption():
+    line = "The plant runs 24/7 and employs 1,200 people, the company said on Monday."
+    assert classify(line, line.lower(), len(line.split())) is None

@@ -715,6 +715,7 @@ _PREFIX_RULES: tuple[tuple[str, str, int], ...] = (
     ("nav", r"(?:back to|zurück zu|zurück zur|retour à)\s", 6),
     ("nav", r"(?:newer|older|previous|next) (?:post|article|entry|story)\b", 8),
     ("caption", r"(?:image|photo|picture|bild|foto|item|slide) \d+ (?:of|von|de|di) \d+", 60),
+    ("audio", r"(?:listen|play|anhören|écouter)\b.*\d+:\d\d", 8),
     (
         "share",
         r"follow (?:us|[\w.@'’-]+(?: [\w.@'’-]+){0,3}) on (?:facebook|twitter|x|instagram|"
@@ -894,10 +895,16 @@ _ANYWHERE_RULES: tuple[tuple[str, tuple[str, ...], str, int], ...] = (
             "dpa",
             "shutterstock",
             "istock",
+            "licensing",
+            "credit",
+            "/",
+            "unsplash",
         ),
-        r"\b(?:getty images|afp via getty|/ ?afp\b|/ ?reuters\b|/ ?ap photo\b|ap photo/|"
-        r"\(photo by|\(photo:|\(foto:|\(bild:|\(image:|photo credit|bildquelle|"
-        r"imago images|picture alliance|/ ?dpa\b|shutterstock|istock|acquire licensing rights)",
+        r"\bgetty images|\bafp via getty|/ ?afp\b|/ ?reuters\b|/ ?ap photo\b|\bap photo/|"
+        r"\(photo by|\(photo:|\(foto:|\(bild:|\(image:|\bphoto credit|\bbildquelle|"
+        r"\bimago images|\bpicture alliance|/ ?dpa\b|\bshutterstock|\bistock|"
+        r"\bacquire licensing rights|\b(?:photo|foto|bild|image|credit)\s*:\s*[^:]{2,60}$|"
+        r"\([^()]{2,60}/[^()]{2,40}\)\s*$|\bon unsplash$",
         40,
     ),
     (
