@@ -50,16 +50,27 @@ _GOLDEN = 0x9E3779B97F4A7C15
 _SEQ_BASE = 0x100000001B3
 _SHINGLE_SALT = 0x2545F4914F6CDD1D
 _EMPTY = np.uint32(0xFFFFFFFF)
+# _BYTE_MASKS[n] keeps the low n bytes of a little-endian uint64.
+_BYTE_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [2**64 - 1], dtype=np.uint64)
+_SHINGLE_FACTORS = [
+    np.uint64((_GOLDEN * (2 * offset + 1)) & 0xFFFFFFFFFFFFFFFF) for offset in range(64)
+]
 
 
 def mix64(values: np.ndarray) -> np.ndarray:
     """A bijective avalanche mix of uint64 values (the splitmix64 finaliser)."""
-    x = np.asarray(values, dtype=_U64).copy()
-    x ^= x >> _U64(30)
+    return _mix64_inplace(np.array(values, dtype=_U64))
+
+
+def _mix64_inplace(x: np.ndarray) -> np.ndarray:
+    shifted = x >> _U64(30)
+    x ^= shifted
     x *= _M1
-    x ^= x >> _U64(27)
+    np.right_shift(x, _U64(27), out=shifted)
+    x ^= shifted
     x *= _M2
-    x ^= x >> _U64(31)
+    np.right_shift(x, _U64(31), out=shifted)
+    x ^= shifted
     return x
 
 
@@ -212,8 +223,14 @@ def _seq_powers(n: int) -> np.ndarray:
 
 
 def _word_mask(buf: np.ndarray) -> np.ndarray:
-    lowered = buf | np.uint8(0x20)
-    mask = (buf >= 0x80) | ((lowered >= 0x61) & (lowered <= 0x7A)) | ((buf >= 0x30) & (buf <= 0x39))
+    # Unsigned wrap-around turns each range test into one subtraction and one compare.
+    shifted = np.subtract(buf, np.uint8(0x61), dtype=np.uint8)
+    mask = shifted < 26
+    np.subtract(buf, np.uint8(0x41), out=shifted)
+    mask |= shifted < 26
+    np.subtract(buf, np.uint8(0x30), out=shifted)
+    mask |= shifted < 10
+    mask |= buf >= 0x80
     # U+2000-U+206F (general punctuation: dashes, quotes, ellipsis, thin spaces) and
     # U+3000-U+303F (CJK punctuation) are three-byte sequences, U+00A0-U+00BF
     # (no-break space, guillemets, inverted marks) two-byte ones. Lead bytes are rare,
@@ -242,15 +259,16 @@ def _word_hashes(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nd
     padded[: len(buf)] = buf
     # A uint64 view with a one-byte stride: element i is the 8 bytes from offset i.
     windows = np.ndarray(shape=(len(buf) + 1,), dtype="<u8", buffer=padded, strides=(1,))
-    lengths = (ends - starts).astype(_U64)
-    head = windows[starts].astype(_U64)
-    drop = (_U64(8) - np.minimum(lengths, _U64(8))) * _U64(8)
-    head = (head << drop) >> drop
+    lengths = ends - starts
+    head = windows[starts]
+    head &= _BYTE_MASKS[np.minimum(lengths, 8)]
     long = np.flatnonzero(lengths > 8)
     if len(long):
-        tail = windows[ends[long] - 8].astype(_U64)
-        head[long] ^= mix64(tail)
-    return mix64(head ^ (lengths * _U64(_GOLDEN)))
+        head[long] ^= mix64(windows[ends[long] - 8])
+    # No avalanche here: every use of a word hash (shingles, the word sequence) ends in
+    # a full mix, so distinct words only need distinct values.
+    head ^= lengths.astype(_U64) * _U64(_GOLDEN)
+    return head
 
 
 def _sketch_chunk(
@@ -298,10 +316,12 @@ def _sketch_chunk(
     shingle_parts = []
     shingle_docs = []
     if len(words) >= k:
-        acc = np.zeros(len(words) - k + 1, dtype=_U64)
+        count = len(words) - k + 1
+        acc = np.zeros(count, dtype=_U64)
+        term = np.empty(count, dtype=_U64)
         for offset in range(k):
-            factor = np.array([(_GOLDEN * (2 * offset + 1)) & 0xFFFFFFFFFFFFFFFF], dtype=_U64)
-            acc += words[offset : len(words) - k + 1 + offset] * factor
+            np.multiply(words[offset : count + offset], _SHINGLE_FACTORS[offset], out=term)
+            acc += term
         whole = doc_of_word[: len(acc)] == doc_of_word[k - 1 :]
         shingle_parts.append(acc[whole])
         shingle_docs.append(doc_of_word[: len(acc)][whole])
@@ -313,7 +333,9 @@ def _sketch_chunk(
     signatures = np.full((n, bins), _EMPTY, dtype=np.uint32)
     if not shingle_parts:
         return text_keys, signatures, np.zeros(n, dtype=bool)
-    hashes = mix64(np.concatenate(shingle_parts) ^ _U64(_SHINGLE_SALT))
+    hashes = np.concatenate(shingle_parts) if len(shingle_parts) > 1 else shingle_parts[0]
+    hashes ^= _U64(_SHINGLE_SALT)
+    _mix64_inplace(hashes)
     docs = np.concatenate(shingle_docs)
     bin_bits = bins.bit_length() - 1
     slot = docs * bins + (hashes >> _U64(64 - bin_bits)).astype(np.int64)

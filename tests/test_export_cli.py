@@ -454,3 +454,30 @@ def test_open_schema_is_refused(runner: CliRunner, tmp_path: Path) -> None:
         cli, ["export", str(source), "--out", str(tmp_path / "ds"), "--schema", str(schema_path)]
     )
     assert result.exit_code == 2 and "additionalProperties" in result.output
+
+
+def test_page_dumps_json_parquet_and_gzip_inputs(runner: CliRunner, tmp_path: Path) -> None:
+    import gzip
+
+    import pyarrow as pa
+
+    rows = corpus(60, seed=19)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.json").write_text(json.dumps(rows[:20]))
+    pq.write_table(pa.Table.from_pylist(rows[20:40]), tmp_path / "in" / "b.parquet")
+    with gzip.open(tmp_path / "in" / "c.jsonl.gz", "wt") as handle:
+        handle.writelines(json.dumps(r) + "\n" for r in rows[40:])
+    pages = Path(__file__).parent / "fixtures" / "pages"
+    out = tmp_path / "ds"
+    run(runner, str(tmp_path / "in"), str(pages), "--out", str(out))
+    manifest = load_manifest(out)
+    page_files = len(list(pages.glob("*.txt")))
+    assert manifest.counts["read"] == 60 + page_files
+    assert manifest.ingest["pages"] == page_files
+    assert manifest.counts["read"] == manifest.counts["written"] + manifest.counts["rejected"]
+    assert {Path(i.path).name for i in manifest.inputs} >= {"a.json", "b.parquet", "c.jsonl.gz"}
+    assert all(i.records >= 1 for i in manifest.inputs)
+    written = split_of(out)
+    assert {r["id"] for r in rows} <= set(written)
+    for reject in rejects_of(out):
+        assert reject["file"].endswith(".txt") and reject["errors"][0]["keyword"] == "ingest"
