@@ -234,3 +234,23 @@ def test_generated_benchmark_pages_come_out_right(tmp_path):
     assert summary.pages == 300 == summary.written + summary.rejected_total
     accuracy = score(out, truths)
     assert min(accuracy.values()) >= 0.99, accuracy
+
+
+def test_an_unreadable_page_is_a_counted_reject(tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copyfile(PAGES / "wire_story.txt", folder / "a.txt")
+    shutil.copyfile(PAGES / "blog_post.txt", folder / "locked.txt")
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    summary = ingest([folder], tmp_path / "o.jsonl")
+    assert (summary.pages, summary.written, dict(summary.rejected)) == (2, 1, {"unreadable": 1})
+    (reject,) = read_jsonl(tmp_path / "o.rejects.jsonl")
+    assert reject["source_file"] == "locked.txt"
+    assert reject["detail"] == "cannot be read: Permission denied"
