@@ -93,6 +93,14 @@ _JOBS_HELP = "Worker processes (0 = one per CPU). Output is identical for any va
     "and errors, ready to fix and feed back.",
 )
 @click.option("--jobs", "-j", type=int, default=1, show_default=True, help=_JOBS_HELP)
+@click.option(
+    "--engine",
+    type=click.Choice(["rust", "python"]),
+    default="rust",
+    show_default=True,
+    help="rust: jsonschema-rs (fast). python: the reference jsonschema library, to "
+    "cross-check a verdict.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; only the exit status tells.")
 def validate(
     inputs: tuple[str, ...],
@@ -100,6 +108,7 @@ def validate(
     report: str | None,
     rejects: str | None,
     jobs: int,
+    engine: str,
     quiet: bool,
 ) -> None:
     """Validate records against a JSON schema, with format checks on.
@@ -128,6 +137,7 @@ def validate(
         report=report,
         rejects=rejects,
         jobs=jobs,
+        engine=engine,
         progress=progress,
     )
     progress.done()
@@ -136,6 +146,104 @@ def validate(
 
         click.echo(format_summary(result))
     sys.exit(result.exit_code)
+
+
+@cli.command()
+@click.argument("export_dir", metavar="DIR", type=click.Path(file_okay=False))
+@click.option("--repo-id", required=True, metavar="OWNER/NAME", help="Dataset repo to publish to.")
+@click.option(
+    "--private",
+    is_flag=True,
+    help="Create the repo private. Refuses to upload to an existing public repo.",
+)
+@click.option(
+    "--revision", metavar="BRANCH", help="Branch to publish to (default: main); it must exist."
+)
+@click.option("--create-pr", is_flag=True, help="Open a pull request against the branch instead.")
+@click.option("--message", "-m", metavar="TEXT", help="Commit title.")
+@click.option(
+    "--token",
+    metavar="TOKEN",
+    help="Hub token (default: HF_TOKEN, then the `hf auth login` token). Prefer "
+    "HF_TOKEN: command lines are visible to other users of the machine.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the plan; send nothing that changes the Hub.")
+def publish(
+    export_dir: str,
+    repo_id: str,
+    private: bool,
+    revision: str | None,
+    create_pr: bool,
+    message: str | None,
+    token: str | None,
+    dry_run: bool,
+) -> None:
+    """Publish an export folder DIR to a dataset repo on the Hugging Face Hub.
+
+    Checks DIR first (complete export, sizes and sha256 as in the manifest, card
+    metadata, license), then uploads README.md, croissant.json, data/ and assets/
+    in one commit, deleting shards an earlier publish left under data/ and assets/.
+    Unchanged files are not sent; an unchanged export makes no commit. The result
+    is read back and compared with the manifest. HF_ENDPOINT selects another hub.
+
+    Exit status: 0 published or already up to date, 2 DIR not ready (nothing sent),
+    3 no token, token rejected or no write access, 4 revision not found, 5 Hub
+    unreachable or rate limited after retries (run again to finish), 6 request
+    refused by the Hub, 7 the Hub's files differ from the manifest after the commit.
+
+    \b
+    Examples:
+      dataset-kit publish ds/ --repo-id me/news --dry-run
+      HF_TOKEN=hf_... dataset-kit publish ds/ --repo-id me/news --private
+      dataset-kit publish ds/ --repo-id org/news --create-pr -m "Add March articles"
+    """
+    from .publishing import PublishError, human_bytes, progress_bars
+    from .publishing import publish as run_publish
+
+    def show_plan(plan) -> None:
+        for line in plan.describe():
+            click.echo(line)
+
+    try:
+        with progress_bars(show=sys.stderr.isatty()):
+            result = run_publish(
+                export_dir,
+                repo_id,
+                revision=revision,
+                private=private,
+                create_pr=create_pr,
+                message=message,
+                token=token,
+                dry_run=dry_run,
+                log=lambda text: click.echo(text, err=True),
+                on_plan=show_plan,
+            )
+    except PublishError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    plan = result.plan
+    if dry_run:
+        for blocker in plan.blockers:
+            click.echo(f"Publishing would stop here: {blocker}")
+        click.echo("Dry run: nothing was sent that changes the Hub.")
+    elif not result.committed:
+        at = f" ({plan.remote_head[:12]})" if plan.remote_head else ""
+        click.echo(
+            f"Nothing to publish: {repo_id} at {plan.revision}{at} already matches the "
+            "export; no commit made."
+        )
+    else:
+        count = len(result.commits)
+        click.echo(
+            f"Published {human_bytes(plan.upload_bytes)} in {count} commit"
+            f"{'s' if count != 1 else ''} to {result.revision}: {result.commit_url}"
+        )
+        if result.pr_url:
+            click.echo(f"Pull request: {result.pr_url}")
+        click.echo(
+            f"Verified: the {result.verified_files} files on the Hub match the manifest "
+            "(sizes and sha256)."
+        )
 
 
 @cli.command()
@@ -295,104 +403,6 @@ def ingest(
     sys.exit(0 if summary.written else 1)
 
 
-@cli.command()
-@click.argument("export_dir", metavar="DIR", type=click.Path(file_okay=False))
-@click.option("--repo-id", required=True, metavar="OWNER/NAME", help="Dataset repo to publish to.")
-@click.option(
-    "--private",
-    is_flag=True,
-    help="Create the repo private. Refuses to upload to an existing public repo.",
-)
-@click.option(
-    "--revision", metavar="BRANCH", help="Branch to publish to (default: main); it must exist."
-)
-@click.option("--create-pr", is_flag=True, help="Open a pull request against the branch instead.")
-@click.option("--message", "-m", metavar="TEXT", help="Commit title.")
-@click.option(
-    "--token",
-    metavar="TOKEN",
-    help="Hub token (default: HF_TOKEN, then the `hf auth login` token). Prefer "
-    "HF_TOKEN: command lines are visible to other users of the machine.",
-)
-@click.option("--dry-run", is_flag=True, help="Print the plan; send nothing that changes the Hub.")
-def publish(
-    export_dir: str,
-    repo_id: str,
-    private: bool,
-    revision: str | None,
-    create_pr: bool,
-    message: str | None,
-    token: str | None,
-    dry_run: bool,
-) -> None:
-    """Publish an export folder DIR to a dataset repo on the Hugging Face Hub.
-
-    Checks DIR first (complete export, sizes and sha256 as in the manifest, card
-    metadata, license), then uploads README.md, croissant.json, data/ and assets/
-    in one commit, deleting shards an earlier publish left under data/ and assets/.
-    Unchanged files are not sent; an unchanged export makes no commit. The result
-    is read back and compared with the manifest. HF_ENDPOINT selects another hub.
-
-    Exit status: 0 published or already up to date, 2 DIR not ready (nothing sent),
-    3 no token, token rejected or no write access, 4 revision not found, 5 Hub
-    unreachable or rate limited after retries (run again to finish), 6 request
-    refused by the Hub, 7 the Hub's files differ from the manifest after the commit.
-
-    \b
-    Examples:
-      dataset-kit publish ds/ --repo-id me/news --dry-run
-      HF_TOKEN=hf_... dataset-kit publish ds/ --repo-id me/news --private
-      dataset-kit publish ds/ --repo-id org/news --create-pr -m "Add March articles"
-    """
-    from .publishing import PublishError, human_bytes, progress_bars
-    from .publishing import publish as run_publish
-
-    def show_plan(plan) -> None:
-        for line in plan.describe():
-            click.echo(line)
-
-    try:
-        with progress_bars(show=sys.stderr.isatty()):
-            result = run_publish(
-                export_dir,
-                repo_id,
-                revision=revision,
-                private=private,
-                create_pr=create_pr,
-                message=message,
-                token=token,
-                dry_run=dry_run,
-                log=lambda text: click.echo(text, err=True),
-                on_plan=show_plan,
-            )
-    except PublishError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    plan = result.plan
-    if dry_run:
-        for blocker in plan.blockers:
-            click.echo(f"Publishing would stop here: {blocker}")
-        click.echo("Dry run: nothing was sent that changes the Hub.")
-    elif not result.committed:
-        at = f" ({plan.remote_head[:12]})" if plan.remote_head else ""
-        click.echo(
-            f"Nothing to publish: {repo_id} at {plan.revision}{at} already matches the "
-            "export; no commit made."
-        )
-    else:
-        count = len(result.commits)
-        click.echo(
-            f"Published {human_bytes(plan.upload_bytes)} in {count} commit"
-            f"{'s' if count != 1 else ''} to {result.revision}: {result.commit_url}"
-        )
-        if result.pr_url:
-            click.echo(f"Pull request: {result.pr_url}")
-        click.echo(
-            f"Verified: the {result.verified_files} files on the Hub match the manifest "
-            "(sizes and sha256)."
-        )
-
-
 def _export_options(func):  # type: ignore[no-untyped-def]
     """The options shared by ``export`` and ``init`` (the settings of dataset-kit.toml)."""
     options = [
@@ -543,6 +553,49 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
     )
     atomic_write_text(destination, render_config(absolute, base))
     click.echo(f"Wrote {destination}: run `dataset-kit export` to export with these settings.")
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "workdir",
+    default="dataset-kit-demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Work folder for the demo's files (created; earlier demo output is replaced).",
+)
+def demo(workdir: str) -> None:
+    """Run the whole job on the bundled sample corpus, printing each command.
+
+    Ingests 25 raw page dumps shipped with dataset-kit, validates the records,
+    exports a deduplicated, split Parquet dataset with its card, prints its
+    statistics and plans the upload to the Hub as a dry run (offline: nothing is
+    sent). Then explore the work folder, or rerun any printed command yourself.
+
+    \b
+    Example:
+      dataset-kit demo --dir /tmp/news-demo
+    """
+    from pathlib import Path
+
+    from .demo import run_demo
+
+    def run_command(args: list[str]) -> int:
+        try:
+            cli.main(args=args, prog_name="dataset-kit", standalone_mode=False)
+        except SystemExit as exc:
+            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except click.exceptions.Exit as exc:
+            return exc.exit_code
+        except click.ClickException as exc:
+            exc.show()
+            return exc.exit_code
+        except DatasetKitError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            return 2
+        return 0
+
+    sys.exit(run_demo(Path(workdir).resolve(), run_command, click.echo))
 
 
 def main() -> None:
