@@ -23,13 +23,29 @@ _EXPORTS = {
     "read_records": "reading",
     "expand_inputs": "reading",
     "DatasetKitError": "errors",
+    "ingest": "ingesting",
+    "ingest_page": "ingesting",
+    "export": "exporting",
+    "write_card": "cards",
+    "compute_statistics": "statistics",
+    "plan_publish": "publishing",
+    "publish": "publishing",
+    "load_manifest": "manifest",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .cards import write_card as write_card
     from .errors import DatasetKitError as DatasetKitError
+    from .exporting import export as export
+    from .ingesting import ingest as ingest
+    from .ingesting import ingest_page as ingest_page
+    from .manifest import load_manifest as load_manifest
+    from .publishing import plan_publish as plan_publish
+    from .publishing import publish as publish
     from .reading import Record as Record
     from .reading import expand_inputs as expand_inputs
     from .reading import read_records as read_records
+    from .statistics import compute_statistics as compute_statistics
     from .validating import Issue as Issue
     from .validating import Validator as Validator
     from .validating import load_schema as load_schema

@@ -90,3 +90,10 @@ def test_python_reference_engine_agrees_on_the_article_schema(runner, write_json
     ]
     assert [o.exit_code for o in outputs] == [1, 1]
     assert all("8 records read from 1 file: 1 valid, 7 invalid." in o.output for o in outputs)
+
+
+def test_every_public_name_resolves():
+    import dataset_kit
+
+    for name in dataset_kit.__all__:
+        assert callable(getattr(dataset_kit, name)), name
