@@ -72,7 +72,14 @@ from .dedup import (
     sketch_array,
 )
 from .errors import DatasetKitError, InputError, SchemaError
-from .manifest import FileEntry, InputEntry, Manifest, SplitEntry, write_manifest
+from .manifest import (
+    FileEntry,
+    InputEntry,
+    Manifest,
+    SplitEntry,
+    manifest_path,
+    write_manifest,
+)
 from .parallel import ordered_map
 from .reading import (
     COMPRESSED_SUFFIXES,
@@ -823,6 +830,12 @@ def export(
     out_dir = Path(settings.out)
     if out_dir.exists() and not out_dir.is_dir():
         raise DatasetKitError(f"--out {out_dir}: exists and is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not manifest_path(out_dir).is_file():
+        # The export replaces DIR as a whole: never a folder that holds something else.
+        raise DatasetKitError(
+            f"--out {out_dir}: folder exists, is not empty and is not a dataset-kit export; "
+            "choose a new folder (an earlier export is replaced, any other folder is not)"
+        )
     names, spec, dates = _resolve_splits(settings)
     max_shard_bytes = parse_size(settings.max_shard_size)
 

@@ -379,11 +379,21 @@ def test_bad_options_and_inputs_give_clear_errors(runner: CliRunner, tmp_path: P
     empty.write_text("")
     result = runner.invoke(cli, ["export", str(empty), "--out", out])
     assert result.exit_code == 2 and "empty" in result.output
+    other = tmp_path / "documents"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine")
+    refused = runner.invoke(cli, ["export", str(source), "--out", str(other)])
+    assert refused.exit_code == 2 and "not a dataset-kit export" in refused.output
+    assert (other / "keep.txt").read_text() == "mine"
     no_out = runner.invoke(cli, ["export", str(source)])
     assert no_out.exit_code == 2 and "--out" in no_out.output
-    inside = runner.invoke(cli, ["export", str(source), "--out", str(tmp_path)])
-    assert inside.exit_code == 2 and "inside the output folder" in inside.output
     assert not Path(out).exists()
+    previous = tmp_path / "previous"
+    run(runner, str(source), "--out", str(previous))
+    inner = write_jsonl(previous / "extra.jsonl", corpus(3, seed=40))
+    inside = runner.invoke(cli, ["export", str(inner), "--out", str(previous)])
+    assert inside.exit_code == 2 and "inside the output folder" in inside.output
+    assert inner.exists()
 
 
 def test_record_larger_than_a_shard_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
