@@ -476,6 +476,11 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
 # --- grouping ------------------------------------------------------------------------
 
 
+def index_dtype(n: int) -> type[np.integer]:
+    """The smallest integer type that indexes ``n`` rows (int32 below 2**31 rows)."""
+    return np.int32 if n < 2**31 - 1 else np.int64
+
+
 def first_occurrences(keys: np.ndarray, eligible: np.ndarray | None = None) -> np.ndarray:
     """For each position, the first position (in order) holding the same key.
 
@@ -483,15 +488,16 @@ def first_occurrences(keys: np.ndarray, eligible: np.ndarray | None = None) -> n
     result is itself is the first of its key (or unique).
     """
     n = len(keys)
-    result = np.arange(n, dtype=np.int64)
-    index = np.arange(n, dtype=np.int64) if eligible is None else np.flatnonzero(eligible)
+    dtype = index_dtype(n)
+    result = np.arange(n, dtype=dtype)
+    index = result.copy() if eligible is None else np.flatnonzero(eligible).astype(dtype)
     if len(index) < 2:
         return result
     order = index[np.argsort(keys[index], kind="stable")]
     sorted_keys = keys[order]
     new_run = np.ones(len(order), dtype=bool)
     new_run[1:] = sorted_keys[1:] != sorted_keys[:-1]
-    run_id = np.cumsum(new_run) - 1
+    run_id = np.cumsum(new_run, dtype=dtype) - 1
     run_first = order[new_run]
     result[order] = run_first[run_id]
     return result
@@ -504,12 +510,14 @@ def candidate_pairs(bands: np.ndarray, eligible: np.ndarray, max_all_pairs: int 
     bucket (a template repeated many times) yields each row paired with the bucket's
     first row and with its predecessor, enough to connect it without quadratic cost.
     """
-    index = np.flatnonzero(eligible)
+    dtype = index_dtype(len(eligible))
+    index = np.flatnonzero(eligible).astype(dtype)
     found: list[np.ndarray] = []
     if len(index) < 2:
         return np.zeros((0, 2), dtype=np.int64)
+    everyone = len(index) == len(eligible)
     for band in range(bands.shape[1]):
-        column = bands[index, band]
+        column = bands[:, band] if everyone else bands[index, band]
         order = np.argsort(column, kind="stable")
         values = column[order]
         same = values[1:] == values[:-1]
@@ -517,8 +525,8 @@ def candidate_pairs(bands: np.ndarray, eligible: np.ndarray, max_all_pairs: int 
             continue
         new_run = np.ones(len(order), dtype=bool)
         new_run[1:] = ~same
-        run_id = np.cumsum(new_run) - 1
-        run_start = np.flatnonzero(new_run)
+        run_id = np.cumsum(new_run, dtype=dtype) - 1
+        run_start = np.flatnonzero(new_run).astype(dtype)
         run_size = np.diff(np.append(run_start, len(order)))
         members = index[order]
         # Predecessor and first-of-bucket edges, for every bucket.
@@ -542,7 +550,7 @@ def candidate_pairs(bands: np.ndarray, eligible: np.ndarray, max_all_pairs: int 
             )
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found)
+    pairs = np.concatenate(found).astype(np.int64)
     pairs = np.sort(pairs, axis=1)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     return np.unique(pairs, axis=0)
@@ -560,11 +568,12 @@ def connected_components(n: int, pairs: np.ndarray) -> np.ndarray:
     smaller one, then compresses paths fully; rounds repeat until no edge joins two
     different roots.
     """
-    parent = np.arange(n, dtype=np.int64)
+    dtype = index_dtype(n)
+    parent = np.arange(n, dtype=dtype)
     if not len(pairs):
         return parent
-    left = pairs[:, 0].astype(np.int64)
-    right = pairs[:, 1].astype(np.int64)
+    left = pairs[:, 0].astype(dtype)
+    right = pairs[:, 1].astype(dtype)
     while True:
         root_left = parent[left]
         root_right = parent[right]

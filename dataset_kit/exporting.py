@@ -67,6 +67,7 @@ from .dedup import (
     connected_components,
     first_occurrences,
     hash64_array,
+    index_dtype,
     mix64,
     normalise_array,
     sketch_array,
@@ -114,6 +115,8 @@ SPILL_FOLDER = ".spill"
 RANGE_BYTES = 2 << 20
 BATCH_RECORDS = 2000
 PAGES_PER_TASK = 200
+# A worker returns freed heap to the OS after a task once its resident size passes this.
+TRIM_ABOVE_BYTES = 160 << 20
 EXAMPLES = 10
 # Candidate pairs are verified in chunks so that the signatures gathered for them
 # stay small (2 x chunk x bins x 2 bytes).
@@ -192,9 +195,19 @@ class TaskKeys:
 _worker: dict[str, Any] = {}
 
 
+def _resident_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return TRIM_ABOVE_BYTES
+
+
 def _release_memory() -> None:
     """Hand freed heap back to the OS after a task (glibc keeps it otherwise), so that a
     worker's resident size is its working set, not its high-water mark."""
+    if _resident_bytes() < TRIM_ABOVE_BYTES:
+        return  # small enough: trimming would only cost page faults on the next task
     trim = _worker.get("malloc_trim")
     if trim is None:
         trim = _worker["malloc_trim"] = False
@@ -568,7 +581,7 @@ def plan_export(
 ) -> SplitPlan:
     """Decide, over key arrays only, which records are written and to which split."""
     n = keys.size
-    index = np.arange(n, dtype=np.int64)
+    index = np.arange(n, dtype=index_dtype(n))
     status = np.zeros(n, dtype=np.int8)
     kept_copy_of = index.copy()
     if dedup != "off" and n:
@@ -605,7 +618,7 @@ def plan_export(
         order = np.lexsort((keys.id_hash, labels))
         first_of_label = np.ones(n, dtype=bool)
         first_of_label[1:] = labels[order][1:] != labels[order][:-1]
-        label_rep = np.empty(n, dtype=np.int64)
+        label_rep = np.empty(n, dtype=index.dtype)
         label_rep[labels[order][first_of_label]] = order[first_of_label]
         representative = label_rep[labels]
         if near_keep == "one":
@@ -907,6 +920,8 @@ def export(
                 near_keep=settings.near_keep,
                 signatures=SignatureStore(run.tasks).rows if near is not None else None,
             )
+            # The planning keys are done with: free them before pass 2 needs memory.
+            keys.bands = keys.exact = keys.has_signature = keys.dates = keys.groups = None
             full_schema = arrow_schema(columns)
             shards = run.write_shards(split_plan, keys, full_schema, max_shard_bytes, rejects_out)
         hasher.join()
