@@ -45,7 +45,7 @@ import orjson
 
 try:
     from bench.bench_validate import dataset_kit_command, ensure_corpus, measure, warm_page_cache
-    from bench.generate_corpus import MB
+    from bench.generate_corpus import MB, CorpusStats
 except ImportError:  # run as a script: bench/ itself is on sys.path
     from bench_validate import (  # type: ignore[no-redef]
         dataset_kit_command,
@@ -53,7 +53,7 @@ except ImportError:  # run as a script: bench/ itself is on sys.path
         measure,
         warm_page_cache,
     )
-    from generate_corpus import MB  # type: ignore[no-redef]
+    from generate_corpus import MB, CorpusStats  # type: ignore[no-redef]
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -195,7 +195,7 @@ def run_worker(kind: str, path: Path, scratch: Path, label: str) -> Row | str:
 
 
 def render(rows: list[Row], corpus: Path, stats: Any, raw_failure: str | None) -> str:
-    a = next(r for r in rows if r.key.startswith("export"))
+    a = min((r for r in rows if r.key.startswith("export")), key=lambda r: r.seconds)
     by = {r.key: r for r in rows}
     lines = [
         f"Corpus: {stats.records:,} records, {stats.bytes / MB:,.0f} MB "
@@ -213,8 +213,16 @@ def render(rows: list[Row], corpus: Path, stats: Any, raw_failure: str | None) -
             f"| {r.note} |"
         )
     lines.append("")
+    lines.append(f"- Ratios use the fastest (a): {a.label}.")
     if "hf" in by:
         lines.append(f"- (a) vs (b): {by['hf'].seconds / a.seconds:.1f}x faster (target >= 4x).")
+        written = int(by["hf"].note.split()[0].replace(",", ""))
+        if written < stats.valid:
+            lines.append(
+                f"- (b) silently lost {stats.valid - written:,} of the {stats.valid:,} valid "
+                'records: `load_dataset("json")` infers `modified_at` as a timestamp, so '
+                "the values no longer validate as RFC 3339 strings."
+            )
     if "pyarrow" in by:
         c = by["pyarrow"]
         lines.append(
@@ -239,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", default="", help="comma-separated: hf, pyarrow")
     parser.add_argument("--corpora", type=Path, default=HERE / "corpora")
     parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument("--render", type=Path, help="re-print the table of a results JSON")
     parser.add_argument("--worker", choices=["hf", "pyarrow"], help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -248,6 +257,18 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(work(args.file, args.out)))
         return 0
 
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        saved_stats = CorpusStats(**saved["corpus"])
+        print(
+            render(
+                [Row(**r) for r in saved["rows"]],
+                Path(saved_stats.path),
+                saved_stats,
+                saved.get("raw_failure"),
+            )
+        )
+        return 0
     args.corpora.mkdir(parents=True, exist_ok=True)
     size_mb = args.size_mb if args.size_mb is not None or args.articles else 1000.0
     corpus, truth, stats = ensure_corpus(
@@ -299,7 +320,14 @@ def main(argv: list[str] | None = None) -> int:
     args.results.mkdir(parents=True, exist_ok=True)
     (args.results / "export.md").write_text(text)
     (args.results / "export.json").write_text(
-        json.dumps({"corpus": stats.as_dict(), "rows": [asdict(r) for r in rows]}, indent=2)
+        json.dumps(
+            {
+                "corpus": stats.as_dict(),
+                "rows": [asdict(r) for r in rows],
+                "raw_failure": raw_failure,
+            },
+            indent=2,
+        )
     )
     return 0
 
