@@ -22,7 +22,9 @@ exceeds the limit and is filled to within one row group of it.
 from __future__ import annotations
 
 import os
+import queue
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,6 +202,12 @@ class SplitWriter:
         self._footer_reserve = 0
         self.rows = 0
         self.num_bytes = 0
+        # Row groups are encoded and compressed by a background thread (pyarrow releases
+        # the GIL there) while the caller prepares the next rows; the queue holds at most
+        # one finished row group, so memory grows by one row group at most.
+        self._queue: queue.Queue[tuple[pa.Table, int] | None] = queue.Queue(maxsize=1)
+        self._failure: BaseException | None = None
+        self._thread: threading.Thread | None = None
 
     # Rows are buffered until the running size reaches the target, then cut exactly at
     # the row that reaches it, so row groups do not depend on batch boundaries.
@@ -228,7 +236,33 @@ class SplitWriter:
         size = self._buffered_bytes
         self._buffer = []
         self._buffered_bytes = 0
-        self._write_row_group(table, size)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._drain, daemon=True)
+            self._thread.start()
+        self._raise_failure()
+        self._queue.put((table, size))
+
+    def _drain(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._failure is None:
+                try:
+                    self._write_row_group(*item)
+                except BaseException as exc:
+                    self._failure = exc
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def _finish_thread(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        self._raise_failure()
 
     def _write_row_group(self, table: pa.Table, size: int) -> None:
         footer = len(self.schema) * _FOOTER_PER_COLUMN + (size >> 16) * _FOOTER_PER_64K
@@ -290,6 +324,7 @@ class SplitWriter:
     def close(self) -> list[ShardInfo]:
         """Finish the split: flush, close, rename shards to their final names."""
         self._flush()
+        self._finish_thread()
         if not self._temp_paths:
             # An empty split still gets one (empty) shard so the split exists.
             self._open_shard()
@@ -313,6 +348,11 @@ class SplitWriter:
 
     def abort(self) -> None:
         """Close open files without finishing (the folder is being discarded)."""
+        if self._thread is not None:
+            self._failure = self._failure or RuntimeError("aborted")
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
         try:
             if self._writer is not None:
                 self._writer.close()
