@@ -155,7 +155,7 @@ def run_export(corpus: Path, jobs: int, scratch: Path) -> Row:
     counts = report["counts"]
     note = (
         f"{counts['written']:,} written, {counts['rejected']:,} rejected, "
-        f"{counts['duplicates_dropped']:,} exact copies dropped, "
+        f"{counts['duplicates_dropped']:,} duplicates dropped, "
         f"{report['dedup'].get('clusters', 0):,} near-dup clusters, "
         f"{report['dedup'].get('cross_split_pairs', 0)} cross-split pairs"
     )
