@@ -18,6 +18,18 @@ from pathlib import Path
 TMP_PREFIX = ".tmp-dataset-kit-"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _ordinary_mode(path: str | os.PathLike[str], base: int) -> None:
+    # mkstemp/mkdtemp create private (0600/0700) entries; what we rename into place
+    # should have the permissions any other file the user creates would have.
+    os.chmod(path, base & ~_umask())
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Replace ``path`` with ``data`` in one step (write a temp file, fsync, rename)."""
     target = Path(path)
@@ -28,6 +40,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        _ordinary_mode(tmp, 0o666)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -54,6 +67,7 @@ def atomic_output_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        _ordinary_mode(tmp, 0o666)
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -72,6 +86,7 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target.parent)
     tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=target.parent))
+    _ordinary_mode(tmp, 0o777)
     try:
         yield tmp
     except BaseException:
