@@ -4,6 +4,7 @@ ingest -> validate -> export (card included) -> publish to the local Hub -> load
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,60 @@ def test_raw_dumps_to_published_dataset(runner, hub, tmp_path, monkeypatch):
 
     report = json.loads((tmp_path / "ds.report.json").read_text())
     assert report["dedup"]["cross_split_pairs"] == 0
+
+
+def _check_card_matches_export(dataset: Path) -> None:
+    from huggingface_hub import DatasetCard
+
+    manifest = load_manifest(dataset)
+    card = DatasetCard.load(dataset / "README.md")
+    info = card.data.to_dict()["dataset_info"]
+    splits = {split["name"]: split["num_examples"] for split in info["splits"]}
+    assert splits == {name: entry.rows for name, entry in manifest.splits.items()}
+    config = card.data.to_dict()["configs"][0]
+    listed = {item["split"]: item["path"] for item in config["data_files"]}
+    for name, entry in manifest.splits.items():
+        paths = listed[name] if isinstance(listed[name], list) else [listed[name]]
+        assert sorted(entry.files) == sorted(paths) or all(
+            any(Path(f).match(p) for p in paths) for f in entry.files
+        )
+    assert info["download_size"] == sum(f.bytes for f in manifest.data_files())
+    assert card.data.license
+
+
+def test_card_of_the_bundled_sample_matches_its_shards(runner, tmp_path):
+    workdir = tmp_path / "demo"
+    assert runner.invoke(cli, ["demo", "--dir", str(workdir)]).exit_code == 0
+    _check_card_matches_export(workdir / "dataset")
+
+
+def test_real_export_of_100k_articles_has_a_consistent_card(runner, tmp_path):
+    rows = []
+    sources = ["Harbor Ledger", "Northwire", "Valley Tribune", None]
+    for i in range(100_000):
+        rows.append(
+            json.dumps(
+                {
+                    "id": f"n{i}",
+                    "title": f"Council vote number {i}",
+                    "text": f"Article {i} reports vote {i * 7 % 1013} on item {i % 97} today.",
+                    "source": sources[i % 4],
+                    "published_at": f"20{21 + i % 4}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    "language": "en" if i % 5 else "de",
+                }
+            )
+        )
+    corpus = tmp_path / "big.jsonl"
+    corpus.write_text("\n".join(rows) + "\n")
+    config = tmp_path / "dataset-kit.toml"
+    config.write_text('[card]\nlicense = "cc-by-4.0"\n')
+    out = tmp_path / "ds"
+    result = runner.invoke(
+        cli, ["export", str(corpus), "--out", str(out), "--config", str(config), "--dedup", "exact"]
+    )
+    assert result.exit_code == 0, result.output
+    _check_card_matches_export(out)
+    from huggingface_hub import DatasetCard
+
+    assert "size_categories:\n- 100K<n<1M" in (out / "README.md").read_text()
+    assert DatasetCard.load(out / "README.md").data.language == ["de", "en"]
