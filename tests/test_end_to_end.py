@@ -132,3 +132,16 @@ def test_real_export_of_100k_articles_has_a_consistent_card(runner, tmp_path):
 
     assert "size_categories:\n- 100K<n<1M" in (out / "README.md").read_text()
     assert DatasetCard.load(out / "README.md").data.language == ["de", "en"]
+
+
+def test_missing_license_warns_at_export_and_blocks_publish(runner, hub, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(cli, ["ingest", str(pages_dir()), "-o", "a.jsonl"]).exit_code == 0
+    result = runner.invoke(cli, ["export", "a.jsonl", "--out", "ds"])
+    assert result.exit_code == 0, result.output
+    assert "Warning: no license" in result.output
+    env = {"HF_TOKEN": hub.write_token}
+    refused = runner.invoke(cli, ["publish", "ds", "--repo-id", "alice/x"], env=env)
+    assert refused.exit_code == 2
+    assert "license" in refused.output
+    assert hub.write_requests() == []
