@@ -703,6 +703,7 @@ class ExportResult:
     card_written: bool
     manifest: Manifest
     report: dict[str, Any] = field(default_factory=dict)
+    card_warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """The lines ``dataset-kit export`` prints."""
@@ -749,6 +750,7 @@ class ExportResult:
             f"{format_size(total)}{', card' if self.card_written else ''}); "
             f"rejects: {self.rejects_path}; report: {self.report_path}"
         )
+        lines += [f"Warning: {warning}" for warning in self.card_warnings]
         return "\n".join(lines)
 
 
@@ -931,7 +933,9 @@ def export(
             split_plan, keys, shards, hasher.digests, near, spec, dates, rejects_final, report_final
         )
         shutil.rmtree(spill_dir)
-        result.card_written = _write_card(tmp, settings, schema, out_dir)
+        card_warnings = _write_card(tmp, settings, schema, out_dir)
+        result.card_written = card_warnings is not None
+        result.card_warnings = card_warnings or []
         if result.card_written:
             from .manifest import load_manifest
 
@@ -943,19 +947,22 @@ def export(
     return result
 
 
-def _write_card(tmp: Path, settings: ExportSettings, schema: dict[str, Any], out_dir: Path) -> bool:
+def _write_card(
+    tmp: Path, settings: ExportSettings, schema: dict[str, Any], out_dir: Path
+) -> list[str] | None:
+    """Write the card into the export; its warnings (e.g. no license), or None if skipped."""
     try:
         from .cards import write_card
     except ImportError:  # the card writer is optional at this layer
-        return False
+        return None
     previous = out_dir / "README.md"
-    write_card(
+    card = write_card(
         tmp,
         dict(settings.card),
         schema=schema,
         previous_card=previous if previous.is_file() else None,
     )
-    return True
+    return list(card.warnings)
 
 
 class _Run:
