@@ -69,7 +69,6 @@ from .dedup import (
     hash64_array,
     index_dtype,
     mix64,
-    normalise_array,
     sketch_array,
 )
 from .errors import DatasetKitError, InputError, SchemaError
@@ -433,9 +432,7 @@ def _key_task(item: tuple[int, KeyTask]) -> TaskKeys:
         keys.furniture_lines = int(pc.sum(column).as_py() or 0)
     if plan.dedup != "off":
         text_column = batch.column(plan.text_field)
-        sketches = sketch_array(
-            normalise_array(text_column, [r.get(plan.text_field) for r in valid]), plan.near
-        )
+        sketches = sketch_array(text_column, plan.near, [r.get(plan.text_field) for r in valid])
         urls = (
             hash64_array(canonical_url(r.get(plan.url_field)).encode("utf-8") for r in valid)
             if plan.url_field

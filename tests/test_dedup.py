@@ -154,3 +154,53 @@ def test_connected_components_on_chains() -> None:
     assert set(labels[:100].tolist()) == {0}
     assert labels[150] == labels[200] == 150
     assert labels[120] == 120
+
+
+EDGE_TEXTS = [
+    "",
+    "!!! ...",
+    "one",
+    "two words",
+    "ÀÉÎÕÜ Ølstad ÆØÅ \u00d7 ß ÿ straße MÜNCHEN",
+    "ΟΔΟΣ ΣΟΦΟΣ Athens — Ελλάδα",
+    "İstanbul ILIK \u0131i",
+    "Москва ПРИВЕТ мир",
+    "e\u0301te\u0301 cafe\u0301 naïve",
+    "x\u00b9 \u00bd H\u2082O \u2070 \u00aa \u00b5m \u00a0nbsp \u2122 \u2460 \u20a8 \u20ac5",
+    "\ufb01nal \uff37ord \u3000\u3001\u3038 \u2017x",
+    "Supercalifragilistic SUPERCALIFRAGILISTIC abcdefgh ABCDEFGHI 12345678 123456789",
+    "“Quoted” \u2018text\u2019 \u2013 dash — dash… ellipsis «guillemets» ¿qué? ¡sí!",
+    "emoji 😀 mixed 中文文本 日本語 한국어 text " * 3,
+    "Wire copy: The MAYOR said the budget would rise by 5 percent next year, officials said.",
+]
+
+
+def test_compiled_kernel_matches_the_numpy_reference() -> None:
+    from dataset_kit.dedup import sketch_array_numpy
+
+    rng = random.Random(11)
+    texts = list(EDGE_TEXTS)
+    # Every character of the ranges the kernel lower-cases or passes through itself.
+    for low, high in ((0x80, 0x100), (0x2000, 0x20C0), (0x3000, 0x3040), (0x370, 0x400)):
+        texts += [f"Word{chr(cp)}Word {chr(cp)}x A{chr(cp)}" for cp in range(low, high)]
+    texts += [body(rng, rng.randrange(1, 60)).upper() for _ in range(50)]
+    values: list[str | None] = [*texts, None]
+    array = pa.array(values, type=pa.string())
+    for params in (PARAMS, None):
+        compiled = sketch_array(array, params, values)
+        reference = sketch_array_numpy(normalise_array(array, values), params)
+        assert np.array_equal(compiled.text_keys, reference.text_keys)
+        if params is not None:
+            assert np.array_equal(compiled.has_signature, reference.has_signature)
+            assert np.array_equal(compiled.signatures, reference.signatures)
+    # Case never matters, in any script.
+    cased = [
+        "ÀÉÎÕÜ Ølstad ÆØÅ \u00d7 München",
+        "ΟΔΟΣ ΣΟΦΟΣ Ελλάδα",
+        "Москва ПРИВЕТ мир",
+        "Café Noël",
+    ]
+    upper = sketch_texts([t.upper() for t in cased], PARAMS)
+    lower = sketch_texts([t.lower() for t in cased], PARAMS)
+    assert np.array_equal(upper.text_keys, lower.text_keys)
+    assert np.array_equal(upper.signatures, lower.signatures)
