@@ -554,6 +554,9 @@ def _k_sketch(
         acc = _U64(0)
         power = _U64(1)
         words = 0
+        shingle = _U64(0)
+        window = _U64(0)
+        slot_in_ring = 0
         if want:
             filled[:] = False
         i = lo
@@ -577,10 +580,12 @@ def _k_sketch(
             tail = _U64(0)
             after_c3 = False
             while True:
-                if after_c3 and 0x80 <= b <= 0x9E and b != 0x97:
-                    b += 0x20  # U+00C0-U+00DE (but U+00D7) -> U+00E0-U+00FE
-                after_c3 = c == 3
-                b = lower[b]
+                if b < 0x80:
+                    b = lower[b]
+                else:
+                    if after_c3 and b <= 0x9E and b != 0x97:
+                        b += 0x20  # U+00C0-U+00DE (but U+00D7) -> U+00E0-U+00FE
+                    after_c3 = b == 0xC3
                 if length < 8:
                     head |= _U64(b) << _U64(8 * length)
                 tail = (tail >> _U64(8)) | (_U64(b) << _U64(56))
@@ -592,10 +597,11 @@ def _k_sketch(
                 c = cls[b]
                 if c == 0:
                     break
-                if c == 2 and _k_excluded(data, i, hi, b):
-                    break
-                if _k_foreign(data, i, hi, b, c):
-                    foreign[d] = True
+                if b >= 0x80:
+                    if c == 2 and _k_excluded(data, i, hi, b):
+                        break
+                    if _k_foreign(data, i, hi, b, c):
+                        foreign[d] = True
             word = head
             if length > 8:
                 word ^= _k_mix(tail)
@@ -604,13 +610,21 @@ def _k_sketch(
             power *= _U64(_SEQ_BASE)
             words += 1
             if want:
-                for o in range(k - 1):
-                    ring[o] = ring[o + 1]
-                ring[k - 1] = word
+                # The shingle hash sum(w[i + o] * G * (2o + 1)) slides by one word
+                # without a loop over the window: with W the window's sum before the
+                # step, it grows by G * ((2k - 1) * new + old - 2 * W).
+                old = ring[slot_in_ring]
+                ring[slot_in_ring] = word
+                slot_in_ring += 1
+                if slot_in_ring == k:
+                    slot_in_ring = 0
+                if words <= k:
+                    shingle += word * factors[words - 1]
+                    window += word
+                else:
+                    shingle += _U64(_GOLDEN) * (_U64(2 * k - 1) * word + old - _U64(2) * window)
+                    window += word - old
                 if words >= k:
-                    shingle = _U64(0)
-                    for o in range(k):
-                        shingle += ring[o] * factors[o]
                     x = _k_mix(shingle ^ _U64(_SHINGLE_SALT))
                     slot = np.int64(x >> shift)
                     value = np.uint32(x & _U64(0xFFFFFFFF))
