@@ -1,11 +1,14 @@
 """Statistics of an exported dataset, computed by streaming its Parquet shards.
 
 The card, the charts and ``dataset-kit stats`` all take their numbers from here, and
-here they come from the shards themselves (never from the manifest's claims), one
-column of one row group at a time: memory is bounded by the largest column chunk
-(usually ``text`` of one row group) plus the counters, whose
-size grows with the number of distinct sources, languages, publication days and text
-lengths, not with the number of articles.
+here they come from the shards themselves (never from the manifest's claims), read
+once, a row group at a time: its small columns together, then its ``text``. A few
+threads count row groups in parallel (decoding and counting run in pyarrow and numpy,
+which release the GIL), at most two per thread in flight, so memory is bounded by a
+few row groups' text plus the counters, whose size grows with the number of distinct
+sources, languages, publication days and text lengths, not with the number of
+articles. Text lengths are computed from the UTF-8 bytes with vectorised passes (see
+:func:`string_lengths`), not per row in Python.
 
 Definitions, so that every number can be recomputed independently:
 
@@ -16,14 +19,20 @@ Definitions, so that every number can be recomputed independently:
   "(unknown)"); language tags are counted as written (``pt-BR`` and ``pt`` apart).
 * Publication day and month are the first 10 and 7 characters of ``published_at``,
   i.e. the date as the publisher wrote it, in its own UTC offset.
-* Text length is measured in characters (Unicode code points) and in words (runs of
-  non-whitespace); percentiles use the nearest-rank method: the p-th percentile of N
-  values is the ``ceil(p/100 * N)``-th smallest.
+* Text length is measured in characters (Unicode code points) and in words: maximal
+  runs of non-whitespace characters, whitespace being what ``str.isspace`` says (ASCII
+  tab, newline, vertical tab, form feed, carriage return, the separators 1C-1F and
+  space, and the Unicode spaces U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028,
+  U+2029, U+202F, U+205F, U+3000), i.e. ``len(text.split())``; a missing text counts
+  as empty. Percentiles use the nearest-rank method: the p-th percentile of N values
+  is the ``ceil(p/100 * N)``-th smallest.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +46,12 @@ UNKNOWN_LABEL = "(unknown)"
 # Splits are listed in this order, then any others alphabetically; the manifest keeps
 # its keys sorted, so its own order is no guide.
 CONVENTIONAL_SPLITS = ("train", "validation", "valid", "dev", "test")
+
+# Rows of text are processed in slices of about this many bytes, so that the byte
+# masks made from a slice stay in the CPU cache between the passes over it.
+_TEXT_SLICE_BYTES = 1 << 18
+# Scratch arrays of each worker thread, reused from slice to slice.
+_scratch = threading.local()
 
 
 def split_order(name: str) -> tuple[int, str]:
@@ -196,16 +211,6 @@ def distribution_summary(counts: Counter[int]) -> dict[str, float | int]:
     return summary
 
 
-def _count_strings(counter: Counter[str | None], column: Any) -> None:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-        column = pc.cast(column, pa.string())
-    for item in pc.value_counts(column).to_pylist():
-        counter[item["values"]] += item["counts"]
-
-
 def _count_days(counter: Counter[str], column: Any) -> int:
     """Count publication days; return how many values were null or not a date."""
     import pyarrow as pa
@@ -217,20 +222,203 @@ def _count_days(counter: Counter[str], column: Any) -> int:
     valid = pc.match_substring_regex(days, r"^\d{4}-\d{2}-\d{2}$")
     valid = pc.fill_null(valid, False)
     dated = pc.sum(pc.cast(valid, pa.int64())).as_py() or 0
-    for item in pc.value_counts(pc.filter(days, valid)).to_pylist():
-        counter[item["values"]] += item["counts"]
+    counted = pc.value_counts(pc.filter(days, valid))
+    counter.update(dict(_pairs(counted)))
     return len(column) - dated
 
 
-def _count_lengths(chars: Counter[int], words: Counter[int], column: Any) -> None:
+class _LengthCounter:
+    """Counts of integer values (text lengths), kept as sorted numpy arrays.
+
+    Lengths arrive one array per row group; they are folded into ``(value, count)``
+    pairs every so often, so memory grows with the number of distinct lengths, not
+    with the number of articles.
+    """
+
+    _FOLD_AT = 1 << 20
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._values = np.zeros(0, dtype=np.int64)
+        self._counts = np.zeros(0, dtype=np.int64)
+        self._pending: list[Any] = []
+        self._pending_size = 0
+
+    def add(self, values: Any) -> None:
+        self._pending.append(values)
+        self._pending_size += len(values)
+        if self._pending_size >= self._FOLD_AT:
+            self._fold()
+
+    def _fold(self) -> None:
+        import numpy as np
+
+        if not self._pending:
+            return
+        new_values, new_counts = np.unique(np.concatenate(self._pending), return_counts=True)
+        self._pending, self._pending_size = [], 0
+        values = np.concatenate([self._values, new_values])
+        counts = np.concatenate([self._counts, new_counts.astype(np.int64)])
+        self._values, inverse = np.unique(values, return_inverse=True)
+        self._counts = np.zeros(len(self._values), dtype=np.int64)
+        np.add.at(self._counts, inverse, counts)
+
+    def update(self, counter: Counter[int]) -> None:
+        """Add the counts to ``counter``."""
+        self._fold()
+        for value, count in zip(self._values.tolist(), self._counts.tolist(), strict=True):
+            counter[value] += count
+
+
+def _buffers(size: int) -> tuple[Any, Any, Any, Any]:
+    """Per-thread scratch arrays of at least ``size`` bytes (reused: no page faults)."""
+    import numpy as np
+
+    held = getattr(_scratch, "arrays", None)
+    if held is None or held[0].size < size:
+        size = max(size, _TEXT_SLICE_BYTES)
+        held = (
+            np.empty(size, dtype=np.uint8),
+            np.empty(size, dtype=bool),
+            np.empty(size, dtype=bool),
+            np.empty(size, dtype=bool),
+        )
+        _scratch.arrays = held
+    return held
+
+
+def _popcount(words: Any) -> Any:
+    import numpy as np
+
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(words)
+    table = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+    return table[words.view(np.uint8)].reshape(-1, 8).sum(axis=1, dtype=np.uint8)
+
+
+def _count_true_before(mask: Any, ends: Any) -> Any:
+    """For each ``end``, how many of ``mask[:end]`` are true (``ends`` sorted or not)."""
+    import numpy as np
+
+    packed = np.packbits(mask, bitorder="little")
+    padded = np.zeros(packed.size // 8 + 1, dtype=np.uint64)
+    padded.view(np.uint8)[: packed.size] = packed
+    before = np.zeros(padded.size + 1, dtype=np.int64)
+    np.cumsum(_popcount(padded), out=before[1:])
+    word = ends >> 6
+    low_bits = (np.uint64(1) << (ends & 63).astype(np.uint64)) - np.uint64(1)
+    return before[word] + _popcount(padded[word] & low_bits)
+
+
+def _slice_lengths(data: Any, offsets: Any) -> tuple[Any, Any]:
+    """Characters and words of each string ``data[offsets[i]:offsets[i+1]]`` of UTF-8
+    bytes (``offsets[0] == 0``)."""
+    import numpy as np
+
+    n = data.size
+    if n == 0:
+        empty = np.zeros(offsets.size - 1, dtype=np.int64)
+        return empty, empty
+    shifted, space, other, start = (a[:n] for a in _buffers(n))
+    # One pass classifies bytes up to " ": subtracting 9 (mod 256) puts \t..\r at 0..4,
+    # the non-space controls \x0e..\x1b at 5..18 and \x1c..\x20 at 19..23.
+    np.subtract(data, np.uint8(9), out=shifted)
+    np.less_equal(shifted, 23, out=space)
+    np.subtract(shifted, np.uint8(5), out=shifted)
+    np.less(shifted, 14, out=other)
+    if other.any():
+        np.greater(space, other, out=space)
+    # Whitespace beyond ASCII: U+0085 and U+00A0 (lead byte C2), U+1680 (E1),
+    # U+2000-U+200A, U+2028, U+2029, U+202F, U+205F (E2) and U+3000 (E3).
+    # (byte & 0xDC) == 0xC0 selects the lead bytes C0-C3 and E0-E3.
+    np.bitwise_and(data, np.uint8(0xDC), out=shifted)
+    np.equal(shifted, 0xC0, out=other)
+    lead = np.flatnonzero(other)
+    if lead.size:
+        first = data[lead]
+        second = data[np.minimum(lead + 1, n - 1)]
+        third = data[np.minimum(lead + 2, n - 1)]
+        two = (first == 0xC2) & ((second == 0x85) | (second == 0xA0)) & (lead + 1 < n)
+        e2_80 = (first == 0xE2) & (second == 0x80)
+        three = (lead + 2 < n) & (
+            ((first == 0xE1) & (second == 0x9A) & (third == 0x80))
+            | (e2_80 & ((third <= 0x8A) | (third == 0xA8) | (third == 0xA9) | (third == 0xAF)))
+            | ((first == 0xE2) & (second == 0x81) & (third == 0x9F))
+            | ((first == 0xE3) & (second == 0x80) & (third == 0x80))
+        )
+        at2, at3 = lead[two], lead[three]
+        if at2.size or at3.size:
+            space[np.concatenate([at2, at2 + 1, at3, at3 + 1, at3 + 2])] = True
+    # A word starts at a non-space byte after a space byte or at the start of a string.
+    start[0] = not space[0]
+    np.greater(space[:-1], space[1:], out=start[1:])
+    firsts = offsets[:-1][offsets[:-1] < offsets[1:]]
+    start[firsts] = ~space[firsts]
+    words = np.diff(_count_true_before(start, offsets))
+    # Characters are the bytes that do not continue a multi-byte sequence (the
+    # continuation bytes 80-BF are -128..-65 as signed bytes).
+    np.less(data.view(np.int8), -64, out=other)
+    chars = np.diff(offsets) - np.diff(_count_true_before(other, offsets))
+    return chars, words
+
+
+def string_lengths(array: Any) -> tuple[Any, Any]:
+    """Characters (code points) and words (maximal runs of whitespace-free characters,
+    whitespace as in ``str.isspace``: the number ``len(s.split())``) of each string of
+    a ``string`` or ``large_string`` Arrow array without nulls, as numpy arrays.
+
+    Computed from the UTF-8 bytes with a few vectorised passes over slices of about
+    ``_TEXT_SLICE_BYTES``; equivalent to ``pc.utf8_length`` and to counting
+    ``str.split()``, which tests check, including every Unicode space character.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    offset_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    rows = len(array)
+    chars = np.zeros(rows, dtype=np.int64)
+    words = np.zeros(rows, dtype=np.int64)
+    if rows == 0:
+        return chars, words
+    offsets = np.frombuffer(array.buffers()[1], dtype=offset_type)
+    offsets = offsets[array.offset : array.offset + rows + 1].astype(np.int64)
+    if offsets[-1] == offsets[0]:
+        return chars, words
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
+    row = 0
+    while row < rows:
+        # The rows whose bytes fit in one slice; at least one row.
+        limit = offsets[row] + _TEXT_SLICE_BYTES
+        end = min(rows, max(row + 1, int(np.searchsorted(offsets, limit, side="right")) - 1))
+        base = offsets[row]
+        chars[row:end], words[row:end] = _slice_lengths(
+            data[base : offsets[end]], offsets[row : end + 1] - base
+        )
+        row = end
+    return chars, words
+
+
+def text_lengths(column: Any) -> tuple[Any, Any]:
+    """Characters and words (see :func:`string_lengths`) of each value of an Arrow
+    string (chunked) array, as two numpy arrays; a null counts as the empty string."""
+    import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    column = pc.fill_null(column, "")
-    for item in pc.value_counts(pc.utf8_length(column)).to_pylist():
-        chars[item["values"]] += item["counts"]
-    word_counts = pc.list_value_length(pc.utf8_split_whitespace(column))
-    for item in pc.value_counts(word_counts).to_pylist():
-        words[item["values"]] += item["counts"]
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    chars, words = [], []
+    for chunk in chunks:
+        if not pa.types.is_string(chunk.type) and not pa.types.is_large_string(chunk.type):
+            chunk = pc.cast(chunk, pa.string())
+        if chunk.null_count:
+            chunk = pc.fill_null(chunk, "")
+        chunk_chars, chunk_words = string_lengths(chunk)
+        chars.append(chunk_chars)
+        words.append(chunk_words)
+    if not chars:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(chars), np.concatenate(words)
 
 
 def shard_schema(export_dir: Path, manifest: Manifest) -> Any:
@@ -264,6 +452,71 @@ def check_data_files(export_dir: Path, manifest: Manifest) -> None:
         )
 
 
+@dataclass
+class _RowGroupCounts:
+    """What one row group holds (see :func:`_count_row_group`)."""
+
+    rows: int = 0
+    num_bytes: int = 0
+    sources: list[tuple[str | None, int]] = field(default_factory=list)
+    languages: list[tuple[str | None, int]] = field(default_factory=list)
+    days: Counter[str] = field(default_factory=Counter)
+    undated: int = 0
+    chars: Any = None
+    words: Any = None
+
+
+def _value_counts(column: Any) -> list[tuple[Any, int]]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        column = pc.cast(column, pa.string())
+    return _pairs(pc.value_counts(column))
+
+
+def _pairs(counted: Any) -> list[tuple[Any, int]]:
+    """``(value, count)`` pairs of a ``value_counts`` result."""
+    values = counted.field("values").to_pylist()
+    return list(zip(values, counted.field("counts").to_pylist(), strict=True))
+
+
+def _count_row_group(path: Path, metadata: Any, index: int, columns: list[str]) -> _RowGroupCounts:
+    """Read row group ``index`` of one shard and count what it holds.
+
+    Runs in worker threads: pyarrow and numpy release the GIL while they decode and
+    scan, so row groups are counted in parallel. The small columns are read together,
+    then ``text`` alone, so at most one row group's text is in memory per thread.
+    """
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path, metadata=metadata, memory_map=True)
+    counts = _RowGroupCounts()
+    small = [c for c in columns if c != "text"]
+    for names in (small, ["text"] if "text" in columns else []):
+        if not names:
+            continue
+        table = parquet.read_row_group(index, columns=names, use_threads=False)
+        counts.rows = table.num_rows
+        counts.num_bytes += table.nbytes
+        for name in names:
+            column = table.column(name)
+            if name == "source":
+                counts.sources = _value_counts(column)
+            elif name == "language":
+                counts.languages = _value_counts(column)
+            elif name == "published_at":
+                counts.undated = _count_days(counts.days, column)
+            elif name == "text":
+                counts.chars, counts.words = text_lengths(column)
+        del table
+    return counts
+
+
+def _worker_count() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def compute_statistics(
     export_dir: str | Path, manifest: Manifest | None = None, *, verify: bool = True
 ) -> DatasetStatistics:
@@ -271,8 +524,11 @@ def compute_statistics(
 
     Shards are taken from the manifest in its order (split, then shard index) and,
     with ``verify``, first checked against it (size and sha256), so that the numbers
-    describe exactly the files that will be published.
+    describe exactly the files that will be published. Row groups are counted by a
+    few threads, a bounded number at a time, and merged in file order.
     """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     import pyarrow.parquet as pq
 
     root = Path(export_dir)
@@ -292,50 +548,65 @@ def compute_statistics(
         char_lengths=Counter() if "text" in columns else None,
         word_lengths=Counter() if "text" in columns else None,
     )
-    for entry in ordered_data_files(manifest):
-        split_name = entry.split or "train"
-        split = stats.splits.setdefault(split_name, SplitStatistics(name=split_name))
-        path = root / entry.path
-        parquet = pq.ParquetFile(path)
-        rows = 0
-        num_bytes = 0
-        for index in range(parquet.num_row_groups):
-            # One column of one row group in memory at a time: the sum of the
-            # columns' nbytes is the row group's, and text is the largest column.
-            for column in columns:
-                chunk = parquet.read_row_group(index, columns=[column])
-                num_bytes += chunk.nbytes
-                _accumulate(stats, column, chunk.column(0))
-                if column == columns[0]:
-                    rows += chunk.num_rows
-                del chunk
-        size = path.stat().st_size
-        stats.shards.append(
-            ShardInfo(
-                path=entry.path,
-                split=split_name,
-                rows=rows,
-                num_bytes=num_bytes,
-                size=size,
-                row_groups=parquet.num_row_groups,
+    char_lengths, word_lengths = _LengthCounter(), _LengthCounter()
+    workers = _worker_count()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for entry in ordered_data_files(manifest):
+            split_name = entry.split or "train"
+            split = stats.splits.setdefault(split_name, SplitStatistics(name=split_name))
+            path = root / entry.path
+            metadata = pq.read_metadata(path)
+            pending: list[Future[_RowGroupCounts]] = []
+            rows = 0
+            num_bytes = 0
+            for index in range(metadata.num_row_groups + 2 * workers):
+                if index < metadata.num_row_groups:
+                    pending.append(pool.submit(_count_row_group, path, metadata, index, columns))
+                # At most 2 * workers row groups in flight: memory stays bounded.
+                if pending and (len(pending) > 2 * workers or index >= metadata.num_row_groups):
+                    counts = pending.pop(0).result()
+                    rows += counts.rows
+                    num_bytes += counts.num_bytes
+                    _merge(stats, counts, char_lengths, word_lengths)
+            size = path.stat().st_size
+            stats.shards.append(
+                ShardInfo(
+                    path=entry.path,
+                    split=split_name,
+                    rows=rows,
+                    num_bytes=num_bytes,
+                    size=size,
+                    row_groups=metadata.num_row_groups,
+                )
             )
-        )
-        split.rows += rows
-        split.num_bytes += num_bytes
-        split.download_size += size
-        split.shards.append(entry.path)
+            split.rows += rows
+            split.num_bytes += num_bytes
+            split.download_size += size
+            split.shards.append(entry.path)
+    if stats.char_lengths is not None and stats.word_lengths is not None:
+        char_lengths.update(stats.char_lengths)
+        word_lengths.update(stats.word_lengths)
     return stats
 
 
-def _accumulate(stats: DatasetStatistics, name: str, column: Any) -> None:
-    if name == "source" and stats.sources is not None:
-        _count_strings(stats.sources, column)
-    elif name == "language" and stats.languages is not None:
-        _count_strings(stats.languages, column)
-    elif name == "published_at" and stats.days is not None:
-        stats.undated += _count_days(stats.days, column)
-    elif name == "text" and stats.char_lengths is not None and stats.word_lengths is not None:
-        _count_lengths(stats.char_lengths, stats.word_lengths, column)
+def _merge(
+    stats: DatasetStatistics,
+    counts: _RowGroupCounts,
+    char_lengths: _LengthCounter,
+    word_lengths: _LengthCounter,
+) -> None:
+    if stats.sources is not None:
+        for name, count in counts.sources:
+            stats.sources[name] += count
+    if stats.languages is not None:
+        for name, count in counts.languages:
+            stats.languages[name] += count
+    if stats.days is not None:
+        stats.days.update(counts.days)
+        stats.undated += counts.undated
+    if counts.chars is not None:
+        char_lengths.add(counts.chars)
+        word_lengths.add(counts.words)
 
 
 def _format_int(value: int | float) -> str:
