@@ -464,14 +464,10 @@ def sketch_array_numpy(texts: Any, params: NearDupParams | None = None) -> Sketc
 # on disk (``cache=True``), so only the first run on a machine pays for compiling.
 
 # Byte classes: 0 separator; 1 word byte; 2 lead byte of a possibly excluded
-# punctuation sequence (C2, E2, E3); 3 the lead C3 (U+00C0-U+00FF, whose capitals are
-# lower-cased here); 4 the lead of any other non-ASCII character, whose lower case
-# only Python knows (the text is then normalised in Python and keyed again).
+# punctuation sequence (C2, E2, E3), as in _word_mask.
 _CLASS = np.zeros(256, dtype=np.uint8)
 _CLASS[[*range(0x30, 0x3A), *range(0x41, 0x5B), *range(0x61, 0x7B), *range(0x80, 0x100)]] = 1
-_CLASS[[*range(0xC4, 0xE0), *range(0xE0, 0x100)]] = 4
 _CLASS[[0xC2, 0xE2, 0xE3]] = 2
-_CLASS[0xC3] = 3
 _LOWER = np.arange(256, dtype=np.uint8)
 _LOWER[0x41:0x5B] += 0x20
 _FACTORS = np.array([int(f) for f in _SHINGLE_FACTORS], dtype=_U64)
@@ -511,22 +507,6 @@ def _k_excluded(data: Any, i: int, hi: int, b: int) -> int:
     return 0
 
 
-def _k_foreign(data: Any, i: int, hi: int, b: int, c: int) -> bool:
-    """Whether the character at ``i`` might have a lower case this kernel does not know:
-    any non-ASCII lead but C2, C3, E2 80-82 (punctuation, super/subscripts, currency)
-    and E3 80 (CJK punctuation), whose lower case is themselves."""
-    if c == 4:
-        return True
-    if c == 2 and b != 0xC2:
-        if i + 1 >= hi:
-            return True
-        second = data[i + 1]
-        if b == 0xE2:
-            return second > 0x82
-        return second != 0x80
-    return False
-
-
 def _k_sketch(
     data: Any,
     offsets: Any,
@@ -540,7 +520,6 @@ def _k_sketch(
     counts: Any,
     sig: Any,
     has: Any,
-    foreign: Any,
 ) -> None:
     n = len(offsets) - 1
     bins = sig.shape[1]
@@ -573,8 +552,6 @@ def _k_sketch(
                     continue
             # A word starts at i: hash its length, first 8 and last 8 (lower-cased)
             # bytes, like _word_hashes.
-            if _k_foreign(data, i, hi, b, c):
-                foreign[d] = True
             length = 0
             head = _U64(0)
             tail = _U64(0)
@@ -597,11 +574,8 @@ def _k_sketch(
                 c = cls[b]
                 if c == 0:
                     break
-                if b >= 0x80:
-                    if c == 2 and _k_excluded(data, i, hi, b):
-                        break
-                    if _k_foreign(data, i, hi, b, c):
-                        foreign[d] = True
+                if c == 2 and _k_excluded(data, i, hi, b):
+                    break
             word = head
             if length > 8:
                 word ^= _k_mix(tail)
@@ -656,7 +630,6 @@ def _k_sketch(
 
 _k_mix = _compiled(_k_mix, inline="always") or _k_mix
 _k_excluded = _compiled(_k_excluded, inline="always") or _k_excluded
-_k_foreign = _compiled(_k_foreign, inline="always") or _k_foreign
 _kernel = _compiled(_k_sketch, cache=True, nogil=True)
 
 
@@ -672,16 +645,63 @@ def _utf8_parts(texts: Any) -> tuple[np.ndarray, np.ndarray]:
     return data, offsets.astype(np.int64)
 
 
-def _run_kernel(
-    texts: Any, params: NearDupParams | None
-) -> tuple[Sketches, np.ndarray, np.ndarray]:
+def _handled(cp: int) -> bool:
+    char = chr(cp)
+    if unicodedata.normalize("NFKC", char) != char or unicodedata.combining(char):
+        return False
+    if 0xC0 <= cp <= 0xDE and cp != 0xD7:
+        return char.lower() == chr(cp + 0x20)
+    return char.lower() == char
+
+
+# The non-ASCII characters the kernel takes as they are, in U+0080-U+00FF (indices
+# 0-127), U+2000-U+20BF (128-319) and U+3000-U+303F (320-383): those NFKC leaves
+# alone (and no reordering of combining marks can move) and whose lower case is
+# themselves or, for U+00C0-U+00DE, the one the kernel applies.
+_HANDLED = np.array(
+    [_handled(cp) for cp in [*range(0x80, 0x100), *range(0x2000, 0x20C0), *range(0x3000, 0x3040)]],
+    dtype=bool,
+)
+
+
+def _needs_python(texts: Any) -> np.ndarray:
+    """Which texts hold a non-ASCII character outside :data:`_HANDLED`."""
+    n = len(texts)
+    flags = np.zeros(n, dtype=bool)
+    if not n:
+        return flags
+    data, offsets = _utf8_parts(texts)
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    leads = np.flatnonzero(data[lo:hi] >= 0xC0) + lo
+    if not len(leads):
+        return flags
+    first = data[leads].astype(np.int64)
+    # Clipped: a lead byte cut off at the very end is malformed and unhandled anyway.
+    second = data[np.minimum(leads + 1, hi - 1)].astype(np.int64) & 0x3F
+    third = data[np.minimum(leads + 2, hi - 1)].astype(np.int64) & 0x3F
+    index = np.full(len(leads), -1, dtype=np.int64)
+    two = (first & 0x1F) << 6 | second
+    is_two = (first < 0xE0) & (two < 0x100)
+    index[is_two] = two[is_two] - 0x80
+    three = (first & 0x0F) << 12 | second << 6 | third
+    is_three = (first >= 0xE0) & (first < 0xF0)
+    for start, stop, base in ((0x2000, 0x20C0, 128), (0x3000, 0x3040, 320)):
+        inside = is_three & (three >= start) & (three < stop)
+        index[inside] = three[inside] - start + base
+    handled = index >= 0
+    handled[handled] = _HANDLED[index[handled]]
+    unhandled = leads[~handled]
+    flags[np.searchsorted(offsets, unhandled, side="right") - 1] = True
+    return flags
+
+
+def _run_kernel(texts: Any, params: NearDupParams | None) -> tuple[Sketches, np.ndarray]:
     n = len(texts)
     bins = params.bins if params else 0
     keys = np.zeros(n, dtype=_U64)
     counts = np.zeros(n, dtype=np.int64)
     signatures = np.full((n, bins), _EMPTY, dtype=np.uint32)
     has = np.zeros(n, dtype=bool)
-    foreign = np.zeros(n, dtype=bool)
     if n:
         data, offsets = _utf8_parts(texts)
         _kernel(
@@ -697,10 +717,9 @@ def _run_kernel(
             counts,
             signatures,
             has,
-            foreign,
         )
     sketches = Sketches(keys, signatures if params else None, has if params else None)
-    return sketches, counts, foreign
+    return sketches, counts
 
 
 def sketch_array(
@@ -711,11 +730,11 @@ def sketch_array(
     """Exact keys (and MinHash signatures when ``params`` is given) of an Arrow string
     array, compared in their :func:`normalise_text` forms; nulls count as empty texts.
 
-    ``values`` are the same texts as Python strings when the caller has them. The
-    compiled kernel lower-cases ASCII and Latin-1 itself; NFKC runs in Python, whose
-    quick check returns an already normal string untouched, and only the rare texts
-    that NFKC changes or that hold other cased scripts are normalised in Python and
-    keyed again. Without numba, :func:`sketch_array_numpy` does the same work.
+    The compiled kernel lower-cases ASCII and Latin-1 itself; only the rare texts
+    holding a character it does not handle (see :data:`_HANDLED`: other cased
+    scripts, ligatures, combining marks, ...) are normalised in Python and keyed
+    again. ``values``, the same texts as Python strings, spare reading those back
+    from Arrow. Without numba, :func:`sketch_array_numpy` does the same work.
     """
     import pyarrow as pa
 
@@ -727,20 +746,16 @@ def sketch_array(
         return sketch_array_numpy(normalise_array(texts, values), params)
     if values is None:
         values = texts.to_pylist()
-    sketches, counts, foreign = _run_kernel(texts, params)
-    redo: dict[int, str] = {}
-    normalize = unicodedata.normalize
-    for i, text in enumerate(values):
-        if text is not None and not text.isascii():
-            normal = normalize("NFKC", text)
-            if normal is not text and normal != text:
-                redo[i] = normal.lower()
-    for i in np.flatnonzero(foreign).tolist():
-        if i not in redo:
-            redo[i] = normalise_text(values[i])  # type: ignore[arg-type]
+    sketches, counts = _run_kernel(texts, params)
+
+    def value(i: int) -> str:
+        text = values[i] if values is not None else texts[i].as_py()
+        return text or ""
+
+    redo = {i: normalise_text(value(i)) for i in np.flatnonzero(_needs_python(texts)).tolist()}
     if redo:
         rows = np.fromiter(redo, dtype=np.int64, count=len(redo))
-        again, again_counts, _ = _run_kernel(pa.array(list(redo.values()), pa.string()), params)
+        again, again_counts = _run_kernel(pa.array(list(redo.values()), pa.string()), params)
         sketches.text_keys[rows] = again.text_keys
         counts[rows] = again_counts
         if params is not None:
@@ -748,7 +763,7 @@ def sketch_array(
             sketches.has_signature[rows] = again.has_signature  # type: ignore[index]
     for i in np.flatnonzero(counts == 0).tolist():
         # No words at all (punctuation or symbols only): key the characters themselves.
-        text = redo.get(i) or normalise_text(values[i] or "")
+        text = redo.get(i) or normalise_text(value(i))
         sketches.text_keys[i] = hash64(b"nowords\x00" + text.encode("utf-8").strip())
     return sketches
 

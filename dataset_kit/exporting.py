@@ -432,7 +432,7 @@ def _key_task(item: tuple[int, KeyTask]) -> TaskKeys:
         keys.furniture_lines = int(pc.sum(column).as_py() or 0)
     if plan.dedup != "off":
         text_column = batch.column(plan.text_field)
-        sketches = sketch_array(text_column, plan.near, [r.get(plan.text_field) for r in valid])
+        sketches = sketch_array(text_column, plan.near)
         urls = (
             hash64_array(canonical_url(r.get(plan.url_field)).encode("utf-8") for r in valid)
             if plan.url_field

@@ -183,6 +183,8 @@ def test_compiled_kernel_matches_the_numpy_reference() -> None:
     # Every character of the ranges the kernel lower-cases or passes through itself.
     for low, high in ((0x80, 0x100), (0x2000, 0x20C0), (0x3000, 0x3040), (0x370, 0x400)):
         texts += [f"Word{chr(cp)}Word {chr(cp)}x A{chr(cp)}" for cp in range(low, high)]
+    # Combining marks that NFKC reorders or composes, next to each other and to letters.
+    texts += ["a\u302b\u302a b", "x\u302e\u302a\u302d y", "e\u0301\u0323 o\u0308", "\u2026", "..."]
     texts += [body(rng, rng.randrange(1, 60)).upper() for _ in range(50)]
     values: list[str | None] = [*texts, None]
     array = pa.array(values, type=pa.string())
