@@ -272,7 +272,8 @@ class _LengthCounter:
 
 
 def _buffers(size: int) -> tuple[Any, Any, Any, Any]:
-    """Per-thread scratch arrays of at least ``size`` bytes (reused: no page faults)."""
+    """Per-thread scratch arrays for ``size`` bytes (reused: no page faults): a byte
+    array, two masks, and a pair of masks (word starts and continuation bytes)."""
     import numpy as np
 
     held = getattr(_scratch, "arrays", None)
@@ -282,10 +283,30 @@ def _buffers(size: int) -> tuple[Any, Any, Any, Any]:
             np.empty(size, dtype=np.uint8),
             np.empty(size, dtype=bool),
             np.empty(size, dtype=bool),
-            np.empty(size, dtype=bool),
+            np.empty((2, size), dtype=bool),
         )
         _scratch.arrays = held
     return held
+
+
+# The whitespace characters beyond ASCII (see the module docstring), whose UTF-8 is
+# two bytes (U+0085, U+00A0) or three (the rest).
+_MULTIBYTE_SPACES = (
+    "\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + ("\u2028\u2029\u202f\u205f\u3000")
+)
+_space_codes_cache: list[Any] = []
+
+
+def _space_codes() -> tuple[Any, Any]:
+    """The UTF-8 bytes of the two- and three-byte spaces as sorted big-endian ints."""
+    import numpy as np
+
+    if not _space_codes_cache:
+        encoded = [c.encode("utf-8") for c in _MULTIBYTE_SPACES]
+        for size in (2, 3):
+            codes = sorted(int.from_bytes(e, "big") for e in encoded if len(e) == size)
+            _space_codes_cache.append(np.array(codes, dtype=np.int64))
+    return _space_codes_cache[0], _space_codes_cache[1]
 
 
 def _popcount(words: Any) -> Any:
@@ -294,21 +315,29 @@ def _popcount(words: Any) -> Any:
     if hasattr(np, "bitwise_count"):
         return np.bitwise_count(words)
     table = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
-    return table[words.view(np.uint8)].reshape(-1, 8).sum(axis=1, dtype=np.uint8)
+    as_bytes = np.ascontiguousarray(words).view(np.uint8)
+    return table[as_bytes].reshape(*words.shape, 8).sum(axis=-1, dtype=np.uint8)
 
 
-def _count_true_before(mask: Any, ends: Any) -> Any:
-    """For each ``end``, how many of ``mask[:end]`` are true (``ends`` sorted or not)."""
+def _count_true_before(masks: Any, ends: Any) -> Any:
+    """For each row of ``masks`` and each ``end``, how many of ``row[:end]`` are true."""
     import numpy as np
 
-    packed = np.packbits(mask, bitorder="little")
-    padded = np.zeros(packed.size // 8 + 1, dtype=np.uint64)
-    padded.view(np.uint8)[: packed.size] = packed
-    before = np.zeros(padded.size + 1, dtype=np.int64)
-    np.cumsum(_popcount(padded), out=before[1:])
+    packed = np.packbits(masks, axis=1, bitorder="little")
+    padded = np.zeros((masks.shape[0], packed.shape[1] // 8 + 1), dtype=np.uint64)
+    padded.view(np.uint8)[:, : packed.shape[1]] = packed
+    before = np.zeros((masks.shape[0], padded.shape[1] + 1), dtype=np.int64)
+    np.cumsum(_popcount(padded), axis=1, out=before[:, 1:])
     word = ends >> 6
     low_bits = (np.uint64(1) << (ends & 63).astype(np.uint64)) - np.uint64(1)
-    return before[word] + _popcount(padded[word] & low_bits)
+    return before[:, word] + _popcount(padded[:, word] & low_bits)
+
+
+def _in_sorted(values: Any, table: Any) -> Any:
+    import numpy as np
+
+    index = np.minimum(np.searchsorted(table, values), table.size - 1)
+    return table[index] == values
 
 
 def _slice_lengths(data: Any, offsets: Any) -> tuple[Any, Any]:
@@ -320,34 +349,30 @@ def _slice_lengths(data: Any, offsets: Any) -> tuple[Any, Any]:
     if n == 0:
         empty = np.zeros(offsets.size - 1, dtype=np.int64)
         return empty, empty
-    shifted, space, other, start = (a[:n] for a in _buffers(n))
+    shifted, space, other, pair = _buffers(n)
+    shifted, space, other, pair = shifted[:n], space[:n], other[:n], pair[:, :n]
+    start, continuation = pair[0], pair[1]
     # One pass classifies bytes up to " ": subtracting 9 (mod 256) puts \t..\r at 0..4,
-    # the non-space controls \x0e..\x1b at 5..18 and \x1c..\x20 at 19..23.
+    # the non-space controls \x0e..\x1b at 5..18, \x1c..\x20 at 19..23 and \x00..\x08
+    # at 247..255.
     np.subtract(data, np.uint8(9), out=shifted)
     np.less_equal(shifted, 23, out=space)
     np.subtract(shifted, np.uint8(5), out=shifted)
     np.less(shifted, 14, out=other)
     if other.any():
         np.greater(space, other, out=space)
-    # Whitespace beyond ASCII: U+0085 and U+00A0 (lead byte C2), U+1680 (E1),
-    # U+2000-U+200A, U+2028, U+2029, U+202F, U+205F (E2) and U+3000 (E3).
-    # (byte & 0xDC) == 0xC0 selects the lead bytes C0-C3 and E0-E3.
+    # Spaces beyond ASCII start with C2, E1, E2 or E3; (byte & 0xDC) == 0xC0 selects
+    # C0-C3 and E0-E3, whose next bytes tell.
     np.bitwise_and(data, np.uint8(0xDC), out=shifted)
     np.equal(shifted, 0xC0, out=other)
     lead = np.flatnonzero(other)
     if lead.size:
-        first = data[lead]
-        second = data[np.minimum(lead + 1, n - 1)]
-        third = data[np.minimum(lead + 2, n - 1)]
-        two = (first == 0xC2) & ((second == 0x85) | (second == 0xA0)) & (lead + 1 < n)
-        e2_80 = (first == 0xE2) & (second == 0x80)
-        three = (lead + 2 < n) & (
-            ((first == 0xE1) & (second == 0x9A) & (third == 0x80))
-            | (e2_80 & ((third <= 0x8A) | (third == 0xA8) | (third == 0xA9) | (third == 0xAF)))
-            | ((first == 0xE2) & (second == 0x81) & (third == 0x9F))
-            | ((first == 0xE3) & (second == 0x80) & (third == 0x80))
-        )
-        at2, at3 = lead[two], lead[three]
+        code = data[lead].astype(np.int64) << 16
+        code |= data[np.minimum(lead + 1, n - 1)].astype(np.int64) << 8
+        code |= data[np.minimum(lead + 2, n - 1)]
+        pairs, triples = _space_codes()
+        at2 = lead[_in_sorted(code >> 8, pairs) & (lead + 1 < n)]
+        at3 = lead[_in_sorted(code, triples) & (lead + 2 < n)]
         if at2.size or at3.size:
             space[np.concatenate([at2, at2 + 1, at3, at3 + 1, at3 + 2])] = True
     # A word starts at a non-space byte after a space byte or at the start of a string.
@@ -355,12 +380,11 @@ def _slice_lengths(data: Any, offsets: Any) -> tuple[Any, Any]:
     np.greater(space[:-1], space[1:], out=start[1:])
     firsts = offsets[:-1][offsets[:-1] < offsets[1:]]
     start[firsts] = ~space[firsts]
-    words = np.diff(_count_true_before(start, offsets))
     # Characters are the bytes that do not continue a multi-byte sequence (the
     # continuation bytes 80-BF are -128..-65 as signed bytes).
-    np.less(data.view(np.int8), -64, out=other)
-    chars = np.diff(offsets) - np.diff(_count_true_before(other, offsets))
-    return chars, words
+    np.less(data.view(np.int8), -64, out=continuation)
+    counts = np.diff(_count_true_before(pair, offsets), axis=1)
+    return np.diff(offsets) - counts[1], counts[0]
 
 
 def string_lengths(array: Any) -> tuple[Any, Any]:
@@ -523,19 +547,36 @@ def compute_statistics(
     """Stream every shard of ``export_dir`` once and count what it holds.
 
     Shards are taken from the manifest in its order (split, then shard index) and,
-    with ``verify``, first checked against it (size and sha256), so that the numbers
-    describe exactly the files that will be published. Row groups are counted by a
-    few threads, a bounded number at a time, and merged in file order.
+    with ``verify``, checked against it (size and sha256), so that the numbers
+    describe exactly the files that will be published: a shard that does not match
+    raises :class:`DatasetKitError` naming it, whatever else went wrong reading it.
+    Row groups are counted by a few threads, a bounded number at a time, and merged in
+    file order; the checksums are computed meanwhile by one of them.
     """
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    import pyarrow.parquet as pq
+    from concurrent.futures import ThreadPoolExecutor
 
     root = Path(export_dir)
     if manifest is None:
         manifest = load_manifest(root)
-    if verify:
-        check_data_files(root, manifest)
+    workers = _worker_count()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        checked = pool.submit(check_data_files, root, manifest) if verify else None
+        try:
+            stats = _count_shards(root, manifest, pool, workers)
+        except BaseException:
+            if checked is not None:
+                checked.result()  # a shard that differs from the manifest explains it
+            raise
+        if checked is not None:
+            checked.result()
+    return stats
+
+
+def _count_shards(root: Path, manifest: Manifest, pool: Any, workers: int) -> DatasetStatistics:
+    from concurrent.futures import Future
+
+    import pyarrow.parquet as pq
+
     schema = shard_schema(root, manifest)
     columns = list(schema.names)
     stats = DatasetStatistics(
@@ -549,40 +590,38 @@ def compute_statistics(
         word_lengths=Counter() if "text" in columns else None,
     )
     char_lengths, word_lengths = _LengthCounter(), _LengthCounter()
-    workers = _worker_count()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for entry in ordered_data_files(manifest):
-            split_name = entry.split or "train"
-            split = stats.splits.setdefault(split_name, SplitStatistics(name=split_name))
-            path = root / entry.path
-            metadata = pq.read_metadata(path)
-            pending: list[Future[_RowGroupCounts]] = []
-            rows = 0
-            num_bytes = 0
-            for index in range(metadata.num_row_groups + 2 * workers):
-                if index < metadata.num_row_groups:
-                    pending.append(pool.submit(_count_row_group, path, metadata, index, columns))
-                # At most 2 * workers row groups in flight: memory stays bounded.
-                if pending and (len(pending) > 2 * workers or index >= metadata.num_row_groups):
-                    counts = pending.pop(0).result()
-                    rows += counts.rows
-                    num_bytes += counts.num_bytes
-                    _merge(stats, counts, char_lengths, word_lengths)
-            size = path.stat().st_size
-            stats.shards.append(
-                ShardInfo(
-                    path=entry.path,
-                    split=split_name,
-                    rows=rows,
-                    num_bytes=num_bytes,
-                    size=size,
-                    row_groups=metadata.num_row_groups,
-                )
+    for entry in ordered_data_files(manifest):
+        split_name = entry.split or "train"
+        split = stats.splits.setdefault(split_name, SplitStatistics(name=split_name))
+        path = root / entry.path
+        metadata = pq.read_metadata(path)
+        pending: list[Future[_RowGroupCounts]] = []
+        rows = 0
+        num_bytes = 0
+        for index in range(metadata.num_row_groups + 2 * workers):
+            if index < metadata.num_row_groups:
+                pending.append(pool.submit(_count_row_group, path, metadata, index, columns))
+            # At most 2 * workers row groups in flight: memory stays bounded.
+            if pending and (len(pending) > 2 * workers or index >= metadata.num_row_groups):
+                counts = pending.pop(0).result()
+                rows += counts.rows
+                num_bytes += counts.num_bytes
+                _merge(stats, counts, char_lengths, word_lengths)
+        size = path.stat().st_size
+        stats.shards.append(
+            ShardInfo(
+                path=entry.path,
+                split=split_name,
+                rows=rows,
+                num_bytes=num_bytes,
+                size=size,
+                row_groups=metadata.num_row_groups,
             )
-            split.rows += rows
-            split.num_bytes += num_bytes
-            split.download_size += size
-            split.shards.append(entry.path)
+        )
+        split.rows += rows
+        split.num_bytes += num_bytes
+        split.download_size += size
+        split.shards.append(entry.path)
     if stats.char_lengths is not None and stats.word_lengths is not None:
         char_lengths.update(stats.char_lengths)
         word_lengths.update(stats.word_lengths)

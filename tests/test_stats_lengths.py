@@ -219,3 +219,23 @@ def test_features_yaml_is_what_datasets_writes():
         assert features_yaml(schema) == (
             datasets.Features.from_arrow_schema(schema)._to_yaml_list()
         ), schema
+
+
+@pytest.mark.parametrize("damage", ["garbage", "missing", "truncated"])
+def test_a_damaged_shard_is_named_not_a_traceback(runner, tmp_path, damage):
+    # The checksums are computed while the row groups are read; whichever fails
+    # first, the error is the manifest's, naming the shard.
+    rows = make_articles(120)
+    write_export(tmp_path / "ds", {"train": rows[:80], "test": rows[80:]}, row_group_size=9)
+    shard = tmp_path / "ds" / "data" / "test-00000-of-00001.parquet"
+    if damage == "garbage":
+        shard.write_bytes(b"not parquet at all" * 100)
+    elif damage == "missing":
+        shard.unlink()
+    else:
+        shard.write_bytes(shard.read_bytes()[:-100])
+    result = runner.invoke(cli, ["stats", str(tmp_path / "ds")])
+    assert result.exit_code == 2, result.output
+    assert "do not match the export manifest" in result.output
+    assert "test-00000-of-00001.parquet" in result.output
+    assert "Traceback" not in result.output
