@@ -239,3 +239,26 @@ def test_a_damaged_shard_is_named_not_a_traceback(runner, tmp_path, damage):
     assert "do not match the export manifest" in result.output
     assert "test-00000-of-00001.parquet" in result.output
     assert "Traceback" not in result.output
+
+
+def test_publication_days_are_checked_per_distinct_value(tmp_path):
+    values = [
+        "2021-03-04T10:00:00+02:00",
+        "2021-03-04",
+        "2021-03-04T23:59:59-11:00",
+        "2020-12-31",
+        None,
+        "2021-3-04",
+        "\uff12\uff10\uff12\uff11-03-04",  # full-width digits are not a date
+        "2021-03-0",
+        "yesterday",
+        "",
+    ]
+    rows = make_articles(len(values))
+    for row, value in zip(rows, values, strict=True):
+        row["published_at"] = value
+    write_export(tmp_path / "ds", {"train": rows})
+    stats = compute_statistics(tmp_path / "ds")
+    assert stats.days == Counter({"2021-03-04": 3, "2020-12-31": 1})
+    assert stats.undated == 6
+    assert stats.first_day == "2020-12-31" and stats.last_day == "2021-03-04"
