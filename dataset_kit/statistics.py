@@ -4,11 +4,11 @@ The card, the charts and ``dataset-kit stats`` all take their numbers from here,
 here they come from the shards themselves (never from the manifest's claims), read
 once, a row group at a time: its small columns together, then its ``text``. A few
 threads count row groups in parallel (decoding and counting run in pyarrow and numpy,
-which release the GIL), at most two per thread in flight, so memory is bounded by a
-few row groups' text plus the counters, whose size grows with the number of distinct
-sources, languages, publication days and text lengths, not with the number of
-articles. Text lengths are computed from the UTF-8 bytes with vectorised passes (see
-:func:`string_lengths`), not per row in Python.
+which release the GIL), with at most 2 row groups per thread (plus one) in flight,
+so memory is bounded by a few row groups' text plus the counters, whose size grows
+with the number of distinct sources, languages, publication days and text lengths,
+not with the number of articles. Text lengths are computed from the UTF-8 bytes
+with vectorised passes (see :func:`string_lengths`), not per row in Python.
 
 Definitions, so that every number can be recomputed independently:
 
@@ -542,6 +542,7 @@ def _count_row_group(path: Path, metadata: Any, index: int, columns: list[str]) 
 
 
 def _worker_count() -> int:
+    """Threads that count row groups: one per core, at most 4 (memory grows with it)."""
     return max(1, min(4, os.cpu_count() or 1))
 
 
