@@ -10,8 +10,8 @@ curly quotes and dashes separate words like their ASCII forms). Whitespace, line
 breaks and punctuation therefore never make two copies of an article look
 different. Tokenising, lower-casing, hashing words and shingles and keeping the
 MinHash minima run in one compiled pass over the UTF-8 bytes of a whole batch
-(numba, a dependency for this loop alone; a vectorised numpy version computes the
-same values and is the fallback), never word by word in Python.
+(:mod:`dataset_kit.sketch_kernel`, C built on first use; a vectorised numpy version
+computes the same values and is the fallback), never word by word in Python.
 
 **Exact duplicates** share the hash of that word sequence *and* of their canonical
 URL (:func:`canonical_url`); the first copy in input order is kept.
@@ -403,7 +403,7 @@ def sketch_array_numpy(texts: Any, params: NearDupParams | None = None) -> Sketc
     :func:`normalise_array`); nulls count as empty texts.
 
     The reference implementation: the compiled kernel gives exactly the same keys and
-    signatures (a test checks it); also the fallback when numba is not available.
+    signatures (a test checks it); also the fallback when the C kernel cannot be built.
 
     The UTF-8 bytes are read straight from the Arrow buffers, in chunks of about
     :data:`CHUNK_BYTES`, so memory stays small whatever the batch size.
@@ -456,12 +456,11 @@ def sketch_array_numpy(texts: Any, params: NearDupParams | None = None) -> Sketc
 
 # --- the compiled kernel ---------------------------------------------------------------
 #
-# numba (LLVM) compiles one loop that tokenises, lower-cases, hashes words and shingles
-# and keeps the per-bin minima in a single pass over the bytes, about 2.5x faster than
-# the vectorised numpy above, whose many whole-array passes are bound by memory
-# traffic. It computes exactly the same values (same hashes, same bins, same
-# densification), so the choice never changes an export. The compiled code is cached
-# on disk (``cache=True``), so only the first run on a machine pays for compiling.
+# dataset_kit.sketch_kernel holds the same computation as one loop in C, which tokenises,
+# lower-cases, hashes words and shingles and keeps the MinHash minima in a single pass
+# over the bytes: about 2.5x faster than the vectorised numpy above, whose many
+# whole-array passes are bound by memory traffic. It computes exactly the same values,
+# so whether it could be built never changes an export.
 
 # Byte classes: 0 separator; 1 word byte; 2 lead byte of a possibly excluded
 # punctuation sequence (C2, E2, E3), as in _word_mask.
@@ -472,165 +471,18 @@ _LOWER = np.arange(256, dtype=np.uint8)
 _LOWER[0x41:0x5B] += 0x20
 _FACTORS = np.array([int(f) for f in _SHINGLE_FACTORS], dtype=_U64)
 
-try:
-    import numba
 
-    _njit: Any = numba.njit
-except ImportError:  # pragma: no cover - numba is a dependency; numpy is the fallback
-    numba = None
-    _njit = None
+def _kernel_for(params: NearDupParams | None) -> Any:
+    """The C kernel, when it is available and supports these settings."""
+    from . import sketch_kernel
 
-
-def _compiled(func: Any, **options: Any) -> Any:
-    return _njit(**options)(func) if _njit is not None else None
-
-
-def _k_mix(x: Any) -> Any:
-    x ^= x >> _U64(30)
-    x *= _M1
-    x ^= x >> _U64(27)
-    x *= _M2
-    x ^= x >> _U64(31)
-    return x
-
-
-def _k_excluded(data: Any, i: int, hi: int, b: int) -> int:
-    """Length of the excluded punctuation sequence starting at ``i`` (0 when none)."""
-    if b == 0xE2:
-        if i + 3 <= hi and (data[i + 1] == 0x80 or data[i + 1] == 0x81):
-            return 3
-    elif b == 0xE3:
-        if i + 3 <= hi and data[i + 1] == 0x80:
-            return 3
-    elif i + 2 <= hi and data[i + 1] >= 0xA0:
-        return 2
-    return 0
-
-
-def _k_sketch(
-    data: Any,
-    offsets: Any,
-    k: int,
-    bin_bits: int,
-    want: bool,
-    cls: Any,
-    lower: Any,
-    factors: Any,
-    keys: Any,
-    counts: Any,
-    sig: Any,
-    has: Any,
-) -> None:
-    n = len(offsets) - 1
-    bins = sig.shape[1]
-    shift = _U64(64 - bin_bits)
-    bin_mask = _U64(bins - 1)
-    filled = np.zeros(max(bins, 1), dtype=np.bool_)
-    ring = np.zeros(max(k, 1), dtype=np.uint64)
-    for d in range(n):
-        lo = offsets[d]
-        hi = offsets[d + 1]
-        acc = _U64(0)
-        power = _U64(1)
-        words = 0
-        shingle = _U64(0)
-        window = _U64(0)
-        slot_in_ring = 0
-        if want:
-            filled[:] = False
-        i = lo
-        while i < hi:
-            b = data[i]
-            c = cls[b]
-            if c == 0:
-                i += 1
-                continue
-            if c == 2:
-                skip = _k_excluded(data, i, hi, b)
-                if skip:
-                    i += skip
-                    continue
-            # A word starts at i: hash its length, first 8 and last 8 (lower-cased)
-            # bytes, like _word_hashes.
-            length = 0
-            head = _U64(0)
-            tail = _U64(0)
-            after_c3 = False
-            while True:
-                if b < 0x80:
-                    b = lower[b]
-                else:
-                    if after_c3 and b <= 0x9E and b != 0x97:
-                        b += 0x20  # U+00C0-U+00DE (but U+00D7) -> U+00E0-U+00FE
-                    after_c3 = b == 0xC3
-                if length < 8:
-                    head |= _U64(b) << _U64(8 * length)
-                tail = (tail >> _U64(8)) | (_U64(b) << _U64(56))
-                length += 1
-                i += 1
-                if i >= hi:
-                    break
-                b = data[i]
-                c = cls[b]
-                if c == 0:
-                    break
-                if c == 2 and _k_excluded(data, i, hi, b):
-                    break
-            word = head
-            if length > 8:
-                word ^= _k_mix(tail)
-            word ^= _U64(length) * _U64(_GOLDEN)
-            acc += word * power
-            power *= _U64(_SEQ_BASE)
-            words += 1
-            if want:
-                # The shingle hash sum(w[i + o] * G * (2o + 1)) slides by one word
-                # without a loop over the window: with W the window's sum before the
-                # step, it grows by G * ((2k - 1) * new + old - 2 * W).
-                old = ring[slot_in_ring]
-                ring[slot_in_ring] = word
-                slot_in_ring += 1
-                if slot_in_ring == k:
-                    slot_in_ring = 0
-                if words <= k:
-                    shingle += word * factors[words - 1]
-                    window += word
-                else:
-                    shingle += _U64(_GOLDEN) * (_U64(2 * k - 1) * word + old - _U64(2) * window)
-                    window += word - old
-                if words >= k:
-                    x = _k_mix(shingle ^ _U64(_SHINGLE_SALT))
-                    slot = np.int64(x >> shift)
-                    value = np.uint32(x & _U64(0xFFFFFFFF))
-                    if value < sig[d, slot]:
-                        sig[d, slot] = value
-                    filled[slot] = True
-        counts[d] = words
-        if words:
-            keys[d] = _k_mix(acc ^ _U64(words))
-        if want and words:
-            if words < k:
-                # Fewer words than a shingle: the word sequence is the only shingle.
-                x = _k_mix(keys[d] ^ _U64(_SHINGLE_SALT))
-                slot = np.int64(x >> shift)
-                sig[d, slot] = np.uint32(x & _U64(0xFFFFFFFF))
-                filled[slot] = True
-            has[d] = True
-            for col in range(bins):  # optimal densification, as _densify
-                if filled[col]:
-                    continue
-                attempt = 1
-                while True:
-                    probe = np.int64(_k_mix(_U64(col) * _U64(0x10000) + _U64(attempt)) & bin_mask)
-                    if filled[probe]:
-                        sig[d, col] = sig[d, probe]
-                        break
-                    attempt += 1
-
-
-_k_mix = _compiled(_k_mix, inline="always") or _k_mix
-_k_excluded = _compiled(_k_excluded, inline="always") or _k_excluded
-_kernel = _compiled(_k_sketch, cache=True, nogil=True)
+    if params is not None and (
+        params.bins & (params.bins - 1)
+        or params.bins.bit_length() - 1 > sketch_kernel.MAX_BIN_BITS
+        or not 1 <= params.shingle_words <= sketch_kernel.MAX_SHINGLE_WORDS
+    ):
+        return None
+    return sketch_kernel.load()
 
 
 def _utf8_parts(texts: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -695,7 +547,11 @@ def _needs_python(texts: Any) -> np.ndarray:
     return flags
 
 
-def _run_kernel(texts: Any, params: NearDupParams | None) -> tuple[Sketches, np.ndarray]:
+def _run_kernel(
+    texts: Any, params: NearDupParams | None, kernel: Any
+) -> tuple[Sketches, np.ndarray]:
+    from .sketch_kernel import address
+
     n = len(texts)
     bins = params.bins if params else 0
     keys = np.zeros(n, dtype=_U64)
@@ -704,19 +560,21 @@ def _run_kernel(texts: Any, params: NearDupParams | None) -> tuple[Sketches, np.
     has = np.zeros(n, dtype=bool)
     if n:
         data, offsets = _utf8_parts(texts)
-        _kernel(
-            data,
-            offsets,
+        data = np.ascontiguousarray(data)
+        kernel(
+            address(data),
+            address(offsets),
+            n,
             params.shingle_words if params else 0,
             bins.bit_length() - 1 if params else 0,
-            params is not None,
-            _CLASS,
-            _LOWER,
-            _FACTORS,
-            keys,
-            counts,
-            signatures,
-            has,
+            int(params is not None),
+            address(_CLASS),
+            address(_LOWER),
+            address(_FACTORS),
+            address(keys),
+            address(counts),
+            address(signatures),
+            address(has),
         )
     sketches = Sketches(keys, signatures if params else None, has if params else None)
     return sketches, counts
@@ -734,7 +592,8 @@ def sketch_array(
     holding a character it does not handle (see :data:`_HANDLED`: other cased
     scripts, ligatures, combining marks, ...) are normalised in Python and keyed
     again. ``values``, the same texts as Python strings, spare reading those back
-    from Arrow. Without numba, :func:`sketch_array_numpy` does the same work.
+    from Arrow. Without the C kernel (no compiler), :func:`sketch_array_numpy` does
+    the same work.
     """
     import pyarrow as pa
 
@@ -742,11 +601,10 @@ def sketch_array(
         texts = texts.combine_chunks()
     if pa.types.is_large_string(texts.type):
         texts = texts.cast(pa.string())
-    if _kernel is None:  # pragma: no cover - numba is a dependency
+    kernel = _kernel_for(params)
+    if kernel is None:
         return sketch_array_numpy(normalise_array(texts, values), params)
-    if values is None:
-        values = texts.to_pylist()
-    sketches, counts = _run_kernel(texts, params)
+    sketches, counts = _run_kernel(texts, params, kernel)
 
     def value(i: int) -> str:
         text = values[i] if values is not None else texts[i].as_py()
@@ -755,7 +613,9 @@ def sketch_array(
     redo = {i: normalise_text(value(i)) for i in np.flatnonzero(_needs_python(texts)).tolist()}
     if redo:
         rows = np.fromiter(redo, dtype=np.int64, count=len(redo))
-        again, again_counts = _run_kernel(pa.array(list(redo.values()), pa.string()), params)
+        again, again_counts = _run_kernel(
+            pa.array(list(redo.values()), pa.string()), params, kernel
+        )
         sketches.text_keys[rows] = again.text_keys
         counts[rows] = again_counts
         if params is not None:

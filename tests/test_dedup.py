@@ -175,9 +175,11 @@ EDGE_TEXTS = [
 ]
 
 
-def test_compiled_kernel_matches_the_numpy_reference() -> None:
+def test_compiled_kernel_matches_the_numpy_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataset_kit import sketch_kernel
     from dataset_kit.dedup import sketch_array_numpy
 
+    assert sketch_kernel.load() is not None, "the C kernel could not be built (no cc?)"
     rng = random.Random(11)
     texts = list(EDGE_TEXTS)
     # Every character of the ranges the kernel lower-cases or passes through itself.
@@ -195,6 +197,13 @@ def test_compiled_kernel_matches_the_numpy_reference() -> None:
         if params is not None:
             assert np.array_equal(compiled.has_signature, reference.has_signature)
             assert np.array_equal(compiled.signatures, reference.signatures)
+    # Without the kernel (no compiler), sketch_array falls back to numpy: same values.
+    monkeypatch.setattr(sketch_kernel, "_loaded", [None])
+    fallback = sketch_array(array, PARAMS, values)
+    assert np.array_equal(
+        fallback.signatures, sketch_array_numpy(normalise_array(array), PARAMS).signatures
+    )
+    monkeypatch.undo()
     # Case never matters, in any script.
     cased = [
         "ÀÉÎÕÜ Ølstad ÆØÅ \u00d7 München",
@@ -206,3 +215,22 @@ def test_compiled_kernel_matches_the_numpy_reference() -> None:
     lower = sketch_texts([t.lower() for t in cased], PARAMS)
     assert np.array_equal(upper.text_keys, lower.text_keys)
     assert np.array_equal(upper.signatures, lower.signatures)
+
+
+def test_kernel_is_built_once_into_the_cache(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataset_kit import sketch_kernel
+
+    monkeypatch.setenv("DATASET_KIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(sketch_kernel, "_loaded", [])
+    kernel = sketch_kernel.load()
+    assert kernel is not None
+    built = list((tmp_path / "cache").glob("sketch-*.so"))
+    assert len(built) == 1
+    stamp = built[0].stat().st_mtime_ns
+    monkeypatch.setattr(sketch_kernel, "_loaded", [])
+    assert sketch_kernel.load() is not None
+    assert built[0].stat().st_mtime_ns == stamp  # reused, not rebuilt
+    # A compiler that fails leaves no kernel (and numpy does the work).
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
+    monkeypatch.setattr(sketch_kernel, "_loaded", [])
+    assert sketch_kernel.load() is None
