@@ -298,19 +298,23 @@ def _buffers(size: int) -> tuple[Any, Any, Any, Any]:
 _MULTIBYTE_SPACES = (
     "\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + ("\u2028\u2029\u202f\u205f\u3000")
 )
-_space_codes_cache: list[Any] = []
+_space_codes_cache: dict[str, tuple[Any, Any]] = {}
 
 
 def _space_codes() -> tuple[Any, Any]:
     """The UTF-8 bytes of the two- and three-byte spaces as sorted big-endian ints."""
     import numpy as np
 
-    if not _space_codes_cache:
+    codes = _space_codes_cache.get("codes")
+    if codes is None:
         encoded = [c.encode("utf-8") for c in _MULTIBYTE_SPACES]
-        for size in (2, 3):
-            codes = sorted(int.from_bytes(e, "big") for e in encoded if len(e) == size)
-            _space_codes_cache.append(np.array(codes, dtype=np.int64))
-    return _space_codes_cache[0], _space_codes_cache[1]
+        pairs, triples = (
+            np.array(sorted(int.from_bytes(e, "big") for e in encoded if len(e) == size))
+            for size in (2, 3)
+        )
+        # One assignment, so that threads racing here all see a complete pair.
+        codes = _space_codes_cache.setdefault("codes", (pairs, triples))
+    return codes
 
 
 def _popcount(words: Any) -> Any:

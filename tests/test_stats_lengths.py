@@ -73,6 +73,7 @@ def random_texts(rng: random.Random, count: int) -> list[str | None]:
 def test_the_whitespace_definition_is_pythons():
     assert len(SPACES) == 29
     assert {"\u00a0", "\u2028", "\u3000", "\x1c", "\x0b"} <= set(SPACES)
+    assert set(statistics._MULTIBYTE_SPACES) == {c for c in SPACES if ord(c) > 0x7F}
 
 
 @pytest.mark.parametrize("slice_bytes", [1 << 18, 64, 7, 1])
