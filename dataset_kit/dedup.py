@@ -695,8 +695,13 @@ def candidate_pairs(bands: np.ndarray, eligible: np.ndarray, max_all_pairs: int 
     everyone = len(index) == len(eligible)
     for band in range(bands.shape[1]):
         column = bands[:, band] if everyone else bands[index, band]
-        order = np.argsort(column, kind="stable")
-        values = column[order]
+        # Sorting (value, position) pairs packed in one uint64 gives the order of a
+        # stable argsort by value, several times faster (numpy's SIMD sort).
+        packed = column.astype(np.uint64) << np.uint64(32)
+        packed |= np.arange(len(column), dtype=np.uint64)
+        packed.sort()
+        order = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        values = (packed >> np.uint64(32)).astype(column.dtype)
         same = values[1:] == values[:-1]
         if not same.any():
             continue
