@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import sys
@@ -115,6 +116,9 @@ class Row:
     max_rss: int
     tree_rss: int
     note: str = ""
+    # The machine is shared: the 1-minute load average just before the run says how
+    # much else was running (2 cores: a load of 1 leaves this run about one core).
+    load: float | None = None
 
     @property
     def mb_per_s(self) -> float:
@@ -146,6 +150,7 @@ def clean_copy(corpus: Path, truth: Path) -> Path:
 def run_export(corpus: Path, jobs: int, scratch: Path) -> Row:
     out = scratch / f"export-j{jobs}"
     cmd = [*dataset_kit_command(), "export", str(corpus), "--out", str(out), "--jobs", str(jobs)]
+    load = os.getloadavg()[0]
     result = measure(cmd)
     if result.returncode != 0:
         raise SystemExit(
@@ -169,6 +174,7 @@ def run_export(corpus: Path, jobs: int, scratch: Path) -> Row:
         result.max_rss,
         result.tree_rss,
         note,
+        load,
     )
 
 
@@ -176,6 +182,7 @@ def run_worker(kind: str, path: Path, scratch: Path, label: str) -> Row | str:
     out = scratch / kind
     out.mkdir(exist_ok=True)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--file", str(path)]
+    load = os.getloadavg()[0]
     result = measure([*cmd, "--out", str(out)])
     shutil.rmtree(out, ignore_errors=True)
     if result.returncode != 0:
@@ -191,6 +198,7 @@ def run_worker(kind: str, path: Path, scratch: Path, label: str) -> Row | str:
         result.max_rss,
         result.tree_rss,
         f"{counted['written']:,} written",
+        load,
     )
 
 
@@ -203,14 +211,14 @@ def render(rows: list[Row], corpus: Path, stats: Any, raw_failure: str | None) -
         f"`{corpus.name}`. Machine: {platform.machine()}, Python {platform.python_version()}.",
         "",
         "| approach | input MB | seconds | MB/s | records/s | peak RSS (largest process) "
-        "| peak RSS (process tree) | notes |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| peak RSS (process tree) | load before | notes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r.label} | {r.bytes / MB:,.0f} | {r.seconds:,.1f} | {r.mb_per_s:,.1f} "
             f"| {r.records_per_s:,.0f} | {r.max_rss / MB:,.0f} MB | {r.tree_rss / MB:,.0f} MB "
-            f"| {r.note} |"
+            f"| {'n/a' if r.load is None else f'{r.load:.2f}'} | {r.note} |"
         )
     lines.append("")
     lines.append(f"- Ratios use the fastest (a): {a.label}.")
