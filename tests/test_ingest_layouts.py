@@ -35,6 +35,13 @@ LAYOUTS = {
         "I have kept a sourdough starter in a glass",
         "piece of dough no longer than a week.",
     ),
+    "blog_share_bar.txt": (
+        "Bread in a cold kitchen: slower is better",
+        ["Greta Holm"],
+        "2023-12-02",
+        "Every winter the same question arrives in my inbox",
+        "with only the light switched on.",
+    ),
     "byline_first.txt": (
         "Ice on the lake is thick enough for skating, town says",
         ["Nora Castell"],

@@ -237,6 +237,14 @@ def test_name_only_lines(line, names):
         ("Share this:", "share-heading"),
         ("Like this:", "share-heading"),
         ("Click to share on X (Opens in new window)", "share"),
+        ("Pin it", "share"),
+        ("Share on X", "share"),
+        ("Tweet", "share"),
+        ("Email", "share"),
+        ("Print", "share"),
+        ("WhatsApp", "share"),
+        ("Share · Tweet · Pin · Email", "share"),
+        ("Facebook X LinkedIn Email", "share"),
         ("BREAKING: Ukrainian Armed Forces enter Kherson", "breaking"),
         ("Tags: Transport, Tourism", "tags"),
         ("Photo: Jane Roe/Northwire", "caption"),
@@ -261,6 +269,8 @@ def test_furniture_categories(line, category):
         "The city of Kherson in southern Ukraine was occupied by Russian forces in March.",
         "Related problems emerged later in the year, officials said.",
         "Watching the river rise, residents began to move their cars.",
+        "Email scams rose sharply last year.",
+        "Print runs were cut by half.",
     ],
 )
 def test_article_sentences_are_not_furniture(line):

@@ -12,7 +12,8 @@ case). Every line is classified once:
   words or more) or runs for twenty words or more.
 
 The headline is found by walking up from the first long paragraph, or from the
-byline or date line above it when only prose lies in between (a one-sentence lede),
+byline or date line above it when only prose lies in between (a one-sentence lede)
+or short button-like lines with a headline-like line above the byline,
 past metadata and furniture, and taking the most headline-like content line of the
 block met there (four to twenty-five words, not ending in a full stop scores best;
 a section label, a bare name, the HTML title with the site name, or a two-sentence
@@ -32,7 +33,8 @@ and neither are a promotion after furniture at the very end ("Help us keep going
 ...") or the author's biography.
 
 Dates come only from metadata lines: the header, labelled dates next to the body,
-and the two lines right above the headline. A copyright year in the footer or a
+and the two lines right above the headline (share buttons in between skipped). A
+copyright year in the footer or a
 time in a feed of other stories is never read as the article's date.
 """
 
@@ -59,6 +61,8 @@ RUN_END = 3
 BLOCK_END = 4
 HEADER_MAX_LINES = 12
 TITLE_CLUSTER = 4
+# Lines this short under a byline may be buttons rather than a headline.
+BUTTON_WORDS = 3
 _HEADER_META_SCAN = 60
 
 _META_WORDS = words_set(
@@ -475,13 +479,32 @@ def _title_anchor(lines: list[_Line], first_long: int) -> int:
     with only prose in between (a short one-sentence lede under the byline), the
     headline is above that metadata line, and the lede must not be taken for it.
     """
+    buttons = 0
     for index in range(first_long - 1, max(-1, first_long - HEADER_MAX_LINES), -1):
         line = lines[index]
         if line.is_meta:
+            if buttons and not _headline_above(lines, index):
+                break
             return index
         if line.is_content and not line.prose and _real_words(line.text) >= 2:
+            if line.words <= BUTTON_WORDS and not line.sentence_end:
+                # "Save for later", "Gift article": a button this module does not know,
+                # between the byline and the body. Look on, but move the anchor only
+                # if a headline-like line sits right above the metadata.
+                buttons += 1
+                continue
             break
     return first_long
+
+
+def _headline_above(lines: list[_Line], meta: int) -> bool:
+    """Whether the nearest content line above the metadata block reads like a headline."""
+    for index in range(meta - 1, max(-1, meta - HEADER_MAX_LINES), -1):
+        line = lines[index]
+        if line.is_meta or line.category is not None:
+            continue
+        return line.words > BUTTON_WORDS and _title_score(line) >= 2
+    return False
 
 
 def _real_words(text: str) -> int:
@@ -630,7 +653,7 @@ def _dates(
     """
     header = [i for i in range(title + 1, start) if lines[i].dates]
     zone = [i for i in range(start, min(end + 3, len(lines))) if lines[i].dates]
-    above = [i for i in range(max(0, title - 2), title) if lines[i].dates]
+    above = [i for i in _lines_above(lines, title, 2) if lines[i].dates]
     used: list[int] = [i for i in range(title + 1, end) if lines[i].is_meta]
 
     def first(indices: list[int], label: str | None, bylines_only: bool = False):
@@ -672,6 +695,18 @@ def _dates(
             used.append(index)
             break
     return published, modified, used
+
+
+def _lines_above(lines: list[_Line], title: int, count: int) -> list[int]:
+    """The ``count`` lines nearest above the headline, top first, skipping the
+    furniture (share buttons) that a page may put between a byline and its headline."""
+    found: list[int] = []
+    for index in range(title - 1, max(-1, title - HEADER_MAX_LINES), -1):
+        if lines[index].category is None:
+            found.append(index)
+            if len(found) == count:
+                break
+    return found[::-1]
 
 
 def _authors(lines: list[_Line], title: int, start: int, end: int) -> tuple[list[str], list[int]]:

@@ -187,7 +187,32 @@ EXACT: dict[str, str] = {
         "share on x",
         "share on linkedin",
         "share on whatsapp",
+        "share on pinterest",
+        "share on reddit",
+        "share on threads",
+        "share on bluesky",
+        "share via whatsapp",
         "share via email",
+        "pin it",
+        "pin",
+        "pin this",
+        "save to pinterest",
+        "tweet this",
+        "email this",
+        "email this article",
+        "email article",
+        "print this",
+        "print this article",
+        "print article",
+        "print page",
+        "send by email",
+        "per e-mail senden",
+        "per e-mail teilen",
+        "sms",
+        "messenger",
+        "copied",
+        "share story",
+        "share page",
         "share via e-mail",
         "tweet",
         "facebook",
@@ -959,6 +984,16 @@ SECTIONS = words_set(
 )
 
 
+# Button labels of share bars; a short line made only of these ("Share Tweet Pin
+# Email", "Facebook X LinkedIn") is a share bar however the site spells it.
+_SHARE_WORDS = words_set(
+    """share shares tweet pin it email e-mail mail print facebook twitter x linkedin whatsapp
+    pinterest reddit telegram threads bluesky mastodon flipboard pocket tumblr sms messenger
+    copy link url save bookmark teilen drucken partager imprimer compartir imprimir condividi
+    stampa delen on via this article post story"""
+)
+
+
 def _key(low: str) -> str:
     return low.strip(_DECORATION)
 
@@ -979,6 +1014,8 @@ def classify(text: str, low: str, words: int) -> str | None:
             return "time"
         if _URL_ONLY.match(low):
             return "url"
+        if _is_share_bar(low):
+            return "share"
         if _is_chain(low):
             return "nav"
     if words <= 60 and _ANY_PREFIX.match(low):
@@ -989,6 +1026,8 @@ def classify(text: str, low: str, words: int) -> str | None:
         if words <= limit and any(t in low for t in triggers) and pattern.search(low):
             return category
     if words <= 12 and "|" in low and _is_chain(low):
+        return "nav"
+    if 8 < words <= 20 and _CRUMB.search(low) and _is_chain(low):
         return "nav"
     if words <= 15:
         if _LINK.search(low):
@@ -1012,8 +1051,31 @@ def _is_chain(low: str) -> bool:
         return True
     if len(parts) == 2 and _CRUMB.search(low) and all(len(p.split()) <= 3 for p in parts):
         return True
+    if (
+        len(parts) >= 2
+        and _CRUMB.search(low)
+        and all(len(part.split()) <= 4 for part in parts[:-1])
+        and (len(parts) >= 3 or all(t in SECTIONS for t in parts[0].split()))
+    ):
+        # A breadcrumb ends with the article's own headline, which may be long:
+        # "Home » Kitchen » Bread in a cold kitchen".
+        return True
     tokens = low.replace("&", " ").replace(",", " ").split()
     return bool(tokens) and len(tokens) <= 8 and all(t.strip(".") in SECTIONS for t in tokens)
+
+
+def _is_share_bar(low: str) -> bool:
+    tokens = [t.strip(_DECORATION) for t in low.split()]
+    tokens = [t for t in tokens if t]
+    # At least one token must be a real button word, not just "on this post".
+    return (
+        bool(tokens)
+        and all(t in _SHARE_WORDS for t in tokens)
+        and any(t not in _SHARE_FILLER for t in tokens)
+    )
+
+
+_SHARE_FILLER = words_set("it on via this article post story link url copy save")
 
 
 def is_sentence_end(text: str) -> bool:
