@@ -203,6 +203,76 @@ LAYOUTS = {
         "KAUNAS, March 2 (Northwire) - Utilities across the Baltic",
         "until last year came mostly from gas plants.",
     ),
+    "blog_slashed_date.txt": (
+        "Planting garlic before the ground freezes",
+        ["Ola Nordmann"],
+        "2023-11-14",
+        "I planted the garlic last weekend",
+        "first green shoots will show before Christmas.",
+    ),
+    "date_before_byline.txt": (
+        "Ferry fares to rise by a fifth from April",
+        ["Marta Lind"],
+        "2024-02-19",
+        "The ferry operator said on Monday that fares",
+        "for residents under 25 and over 70.",
+    ),
+    "dek_published_updated.txt": (
+        "Tiny beetles can smell a forest fire from fifty kilometres away",
+        ["Jonas Weber", "Priya Raman"],
+        "2024-03-05",
+        "Researchers found that a sensor on the beetle's leg",
+        "but it is far from ready for use outdoors.",
+    ),
+    "french_publie.txt": (
+        "La bibliothèque municipale ouvre le dimanche",
+        ["Claire Dubois"],
+        "2023-06-07",
+        "À partir de septembre, la bibliothèque municipale",
+        "est estimé à 80 000 euros par an.",
+    ),
+    "german_veroeffentlicht.txt": (
+        "Fähre nach Helgoland fährt wieder täglich",
+        ["Jana Albers"],
+        "2024-03-12",
+        "Nach der Winterpause fährt die Fähre",
+        "am Hafen, solange Plätze frei sind.",
+    ),
+    "iso_datetime_author.txt": (
+        "Why your laptop battery lasts longer in spring",
+        ["Henrik Dahl"],
+        "2023-08-30T07:45:00+02:00",
+        "Lithium-ion batteries lose capacity in the cold",
+        "avoid leaving it charging on a hot windowsill.",
+    ),
+    "magazine_pullquote.txt": (
+        "The last typewriter repair shop in town",
+        ["Aurelio Conti"],
+        "2023-09-05",
+        "For forty years, one man has kept the machines",
+        "has become harder than finding customers.",
+    ),
+    "photo_captions.txt": (
+        "Volunteers clear two tonnes of plastic from the river banks",
+        ["Ines Carvalho"],
+        "2023-06-03",
+        "More than 300 volunteers spent Saturday morning",
+        "The next clean-up is planned for October.",
+    ),
+    "relative_date.txt": (
+        "Storm warning issued for the north coast as gusts reach 110 km/h",
+        ["Sam Hart"],
+        None,
+        "Forecasters issued an amber warning for the north coast",
+        "The warning runs until 6 a.m. on Monday.",
+    ),
+    "wire_updated_relative.txt": (
+        "Copper hits six-month high on supply worries",
+        ["Akira Tanaka"],
+        None,
+        "LONDON (Metalwire) - Copper prices rose",
+        "could not yet say when production would resume.",
+    ),
 }
 
 
@@ -218,6 +288,41 @@ def test_more_layouts(name):
     assert record["text"].endswith(last)
     for phrase in FURNITURE:
         assert phrase not in record["text"], phrase
+
+
+# Furniture particular to some pages, which must not reach their bodies either.
+ABSENT = {
+    "blog_slashed_date.txt": ["Tagged", "4 Comments", "Archive"],
+    "date_before_byline.txt": ["Ferries, Transport", "Bus lane plan", "More from"],
+    "dek_published_updated.txt": [
+        "Why some pine cones",
+        "Wildfire season",
+        "How drones map",
+        "is a science writer",
+        "12 comments",
+        "Most popular",
+    ],
+    "french_publie.txt": ["Publicité", "musée des beaux-arts", "Mentions légales"],
+    "german_veroeffentlicht.txt": ["Anzeige", "Neue Mole", "Datenschutz"],
+    "iso_datetime_author.txt": ["Share this", "Facebook", "Twitter"],
+    "magazine_pullquote.txt": ["is a freelance writer", "4 comments", "Crafts, Repair"],
+    "photo_captions.txt": ["Photograph", "Photo:", "Volunteers sort plastic", "Copyright"],
+    "relative_date.txt": ["3 hours ago", "Most read", "Council tax"],
+    "wire_updated_relative.txt": ["Updated", "Oil steadies", "Editing by"],
+}
+
+
+def test_page_specific_furniture_is_gone():
+    for name, phrases in ABSENT.items():
+        text = ingest_page((PAGES / name).read_bytes(), source_file=name).record["text"]
+        for phrase in phrases:
+            assert phrase not in text, (name, phrase)
+
+
+def test_a_pull_quote_appears_once():
+    name = "magazine_pullquote.txt"
+    text = ingest_page((PAGES / name).read_bytes(), source_file=name).record["text"]
+    assert text.count("They are not dead, they are patient") == 1
 
 
 def test_every_page_has_expectations():

@@ -63,6 +63,10 @@ HEADER_MAX_LINES = 12
 TITLE_CLUSTER = 4
 # Lines this short under a byline may be buttons rather than a headline.
 BUTTON_WORDS = 3
+# At most this many headlines in a box of links inside an article.
+BOX_HEADLINES = 5
+# Shorter lines may repeat inside a paragraph by chance ("Thank you.").
+PULL_QUOTE_MIN_WORDS = 6
 _HEADER_META_SCAN = 60
 
 _META_WORDS = words_set(
@@ -344,6 +348,7 @@ def extract(text: str) -> Article | Rejection:
     if url_index is not None:
         used.add(url_index)
 
+    body = _drop_quoted_repeats(lines, body)
     if len(body) > 1 and _is_author_bio(lines[body[-1]].text, authors):
         used.discard(body[-1])
         body = body[:-1]
@@ -565,7 +570,10 @@ def _body(lines: list[_Line], start: int, header_end: int) -> tuple[list[int], i
     block = 0
     link_follows = False
     furniture_seen = False
+    skip_to = 0
     for index in range(start, len(lines)):
+        if index < skip_to:
+            continue
         line = lines[index]
         category = line.category
         if index < header_end:
@@ -579,8 +587,12 @@ def _body(lines: list[_Line], start: int, header_end: int) -> tuple[list[int], i
                 break
             continue
         if category in TERMINAL:
-            end = index
-            break
+            resume = _resumes_after_box(lines, index, counts) if category == "related" else None
+            if resume is None:
+                end = index
+                break
+            skip_to = resume  # a box of links inside the article: the article goes on
+            continue
         if category in INLINE:
             # "Read also" on a line of its own: the headline under it is the link.
             link_follows = category == "read-also" and line.words <= 3
@@ -639,6 +651,58 @@ def _body(lines: list[_Line], start: int, header_end: int) -> tuple[list[int], i
         if all(t.words < LONG_WORDS for t in tail) and any(_PROMO.search(t.low) for t in tail):
             body = body[:island]
     return body, end
+
+
+def _resumes_after_box(lines: list[_Line], heading: int, counts: dict[str, int]) -> int | None:
+    """Where the article resumes after a "Related" box inside it, or None.
+
+    A box inside an article is the heading, one to five headlines, and then two
+    paragraphs of article text in a row. A list after the article is followed by
+    nothing, by more furniture, or by teasers alternating with headlines.
+    """
+    index = heading + 1
+    headlines = 0
+    while index < len(lines) and headlines < BOX_HEADLINES:
+        line = lines[index]
+        if line.category in _LINK_LIKE or (
+            line.is_content and not line.prose and 3 <= line.words <= LONG_WORDS
+        ):
+            headlines += 1
+            index += 1
+            continue
+        break
+    if headlines == 0 or index + 1 >= len(lines):
+        return None
+    for line in lines[index : index + 2]:
+        if not (line.is_content and line.prose and counts[line.low] == 1):
+            return None
+    if lines[index].words < LONG_SENTENCE_WORDS:
+        return None
+    return index
+
+
+def _drop_quoted_repeats(lines: list[_Line], body: list[int]) -> list[int]:
+    """Drop pull quotes: a short paragraph whose words all reappear inside a longer one."""
+    cores = [_core(lines[i].low) for i in body]
+    keep: list[int] = []
+    for position, index in enumerate(body):
+        core = cores[position]
+        short = PULL_QUOTE_MIN_WORDS <= lines[index].words <= LONG_WORDS * 2
+        if short and any(
+            other != position and len(cores[other]) > len(core) and core in cores[other]
+            for other in range(len(body))
+        ):
+            continue
+        keep.append(index)
+    return keep
+
+
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def _core(low: str) -> str:
+    # Quotes and punctuation differ between a pull quote and the sentence it repeats.
+    return " " + _NOT_WORD.sub(" ", low).strip() + " "
 
 
 def _dates(

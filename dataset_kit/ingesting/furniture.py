@@ -702,7 +702,8 @@ _PREFIX_RULES: tuple[tuple[str, str, int], ...] = (
     ),
     (
         "caption",
-        r"(?:photo|photos|image|images|picture|foto|fotos|bild|bilder|credit|credits|"
+        r"(?:photo|photos|photograph|photographs|photography|image|images|picture|foto|fotos|"
+        r"fotografie|bild|bilder|credit|credits|"
         r"illustration|grafik|video|source image|top image|main image|header image|"
         r"featured image|imagen|immagine|afbeelding)\s*(?:credit)?\s*:",
         50,
