@@ -516,40 +516,9 @@ _HANDLED = np.array(
 )
 
 
-def _needs_python(texts: Any) -> np.ndarray:
-    """Which texts hold a non-ASCII character outside :data:`_HANDLED`."""
-    n = len(texts)
-    flags = np.zeros(n, dtype=bool)
-    if not n:
-        return flags
-    data, offsets = _utf8_parts(texts)
-    lo, hi = int(offsets[0]), int(offsets[-1])
-    leads = np.flatnonzero(data[lo:hi] >= 0xC0) + lo
-    if not len(leads):
-        return flags
-    first = data[leads].astype(np.int64)
-    # Clipped: a lead byte cut off at the very end is malformed and unhandled anyway.
-    second = data[np.minimum(leads + 1, hi - 1)].astype(np.int64) & 0x3F
-    third = data[np.minimum(leads + 2, hi - 1)].astype(np.int64) & 0x3F
-    index = np.full(len(leads), -1, dtype=np.int64)
-    two = (first & 0x1F) << 6 | second
-    is_two = (first < 0xE0) & (two < 0x100)
-    index[is_two] = two[is_two] - 0x80
-    three = (first & 0x0F) << 12 | second << 6 | third
-    is_three = (first >= 0xE0) & (first < 0xF0)
-    for start, stop, base in ((0x2000, 0x20C0, 128), (0x3000, 0x3040, 320)):
-        inside = is_three & (three >= start) & (three < stop)
-        index[inside] = three[inside] - start + base
-    handled = index >= 0
-    handled[handled] = _HANDLED[index[handled]]
-    unhandled = leads[~handled]
-    flags[np.searchsorted(offsets, unhandled, side="right") - 1] = True
-    return flags
-
-
 def _run_kernel(
     texts: Any, params: NearDupParams | None, kernel: Any
-) -> tuple[Sketches, np.ndarray]:
+) -> tuple[Sketches, np.ndarray, np.ndarray]:
     from .sketch_kernel import address
 
     n = len(texts)
@@ -558,6 +527,7 @@ def _run_kernel(
     counts = np.zeros(n, dtype=np.int64)
     signatures = np.full((n, bins), _EMPTY, dtype=np.uint32)
     has = np.zeros(n, dtype=bool)
+    python = np.zeros(n, dtype=bool)
     if n:
         data, offsets = _utf8_parts(texts)
         data = np.ascontiguousarray(data)
@@ -571,13 +541,15 @@ def _run_kernel(
             address(_CLASS),
             address(_LOWER),
             address(_FACTORS),
+            address(_HANDLED),
             address(keys),
             address(counts),
             address(signatures),
             address(has),
+            address(python),
         )
     sketches = Sketches(keys, signatures if params else None, has if params else None)
-    return sketches, counts
+    return sketches, counts, python
 
 
 def sketch_array(
@@ -604,16 +576,16 @@ def sketch_array(
     kernel = _kernel_for(params)
     if kernel is None:
         return sketch_array_numpy(normalise_array(texts, values), params)
-    sketches, counts = _run_kernel(texts, params, kernel)
+    sketches, counts, python = _run_kernel(texts, params, kernel)
 
     def value(i: int) -> str:
         text = values[i] if values is not None else texts[i].as_py()
         return text or ""
 
-    redo = {i: normalise_text(value(i)) for i in np.flatnonzero(_needs_python(texts)).tolist()}
+    redo = {i: normalise_text(value(i)) for i in np.flatnonzero(python).tolist()}
     if redo:
         rows = np.fromiter(redo, dtype=np.int64, count=len(redo))
-        again, again_counts = _run_kernel(
+        again, again_counts, _ = _run_kernel(
             pa.array(list(redo.values()), pa.string()), params, kernel
         )
         sketches.text_keys[rows] = again.text_keys

@@ -1,10 +1,11 @@
 """The MinHash sketch kernel of :mod:`dataset_kit.dedup`, in C, built on first use.
 
 One pass over the UTF-8 bytes of a batch of texts tokenises them, lower-cases ASCII
-and U+00C0-U+00DE, hashes words and shingles, keeps the per-bin minima and densifies
-empty bins: exactly what :func:`dataset_kit.dedup.sketch_array_numpy` computes with
-whole-array numpy passes (a test checks the two agree), about 2.5x faster, because
-the numpy version is bound by the memory traffic of its many passes.
+and U+00C0-U+00DE, flags texts holding any character it cannot normalise itself,
+hashes words and shingles, keeps the per-bin minima and densifies empty bins:
+exactly what :func:`dataset_kit.dedup.sketch_array_numpy` computes with whole-array
+numpy passes (a test checks the two agree), about 2.5x faster, because the numpy
+version is bound by the memory traffic of its many passes.
 
 Why C compiled here rather than a package: the source below is compiled once per
 machine with the system C compiler (``$CC``, else ``cc``) into the user's cache
@@ -62,10 +63,29 @@ static inline int64_t excluded(const uint8_t *data, int64_t i, int64_t hi, uint8
     return 0;
 }
 
+/* Whether the character starting at i is one the kernel does not lower-case or
+ * normalise itself (outside the `handled` table of U+0080-U+00FF, U+2000-U+20BF and
+ * U+3000-U+303F): its text then goes through Python's NFKC and lower case. */
+static inline int unhandled(const uint8_t *data, int64_t i, int64_t hi, const uint8_t *handled) {
+    uint8_t b = data[i];
+    if (b < 0xE0) {
+        if (i + 1 >= hi) return 1;
+        int64_t cp = ((int64_t)(b & 0x1F) << 6) | (data[i + 1] & 0x3F);
+        return cp < 0x80 || cp >= 0x100 || !handled[cp - 0x80];
+    }
+    if (b < 0xF0 && i + 2 < hi) {
+        int64_t cp = ((int64_t)(b & 0x0F) << 12) | ((int64_t)(data[i + 1] & 0x3F) << 6) |
+                     (data[i + 2] & 0x3F);
+        if (cp >= 0x2000 && cp < 0x20C0) return !handled[128 + cp - 0x2000];
+        if (cp >= 0x3000 && cp < 0x3040) return !handled[320 + cp - 0x3000];
+    }
+    return 1;
+}
+
 void dk_sketch(const uint8_t *data, const int64_t *offsets, int64_t n, int64_t k,
                int64_t bin_bits, int64_t want, const uint8_t *cls, const uint8_t *lower,
-               const uint64_t *factors, uint64_t *keys, int64_t *counts, uint32_t *sig,
-               uint8_t *has) {
+               const uint64_t *factors, const uint8_t *handled, uint64_t *keys,
+               int64_t *counts, uint32_t *sig, uint8_t *has, uint8_t *python) {
     int64_t bins = want ? ((int64_t)1 << bin_bits) : 0;
     uint64_t shift = want ? (uint64_t)(64 - bin_bits) : 0;
     uint64_t bin_mask = (uint64_t)bins - 1;
@@ -85,7 +105,11 @@ void dk_sketch(const uint8_t *data, const int64_t *offsets, int64_t n, int64_t k
             if (c == 0) { i++; continue; }
             if (c == 2) {
                 int64_t skip = excluded(data, i, hi, b);
-                if (skip) { i += skip; continue; }
+                if (skip) {
+                    if (unhandled(data, i, hi, handled)) python[d] = 1;
+                    i += skip;
+                    continue;
+                }
             }
             /* A word starts at i: its length, first 8 and last 8 lower-cased bytes. */
             int64_t length = 0;
@@ -95,6 +119,7 @@ void dk_sketch(const uint8_t *data, const int64_t *offsets, int64_t n, int64_t k
                 if (b < 0x80) {
                     b = lower[b];
                 } else {
+                    if (b >= 0xC0 && unhandled(data, i, hi, handled)) python[d] = 1;
                     if (after_c3 && b <= 0x9E && b != 0x97) b += 0x20;
                     after_c3 = b == 0xC3;
                 }
@@ -225,7 +250,7 @@ def _bind(function: Any) -> Any:
         ctypes.c_int64,
         ctypes.c_int64,
         ctypes.c_int64,
-        *[pointer] * 7,
+        *[pointer] * 9,
     ]
     return function
 
