@@ -80,7 +80,7 @@ from .manifest import (
     manifest_path,
     write_manifest,
 )
-from .parallel import ordered_map
+from .parallel import ordered_map, resolve_jobs
 from .reading import (
     COMPRESSED_SUFFIXES,
     ReadNotes,
@@ -885,7 +885,11 @@ def export(
         raise DatasetKitError(f"--out {out_dir}: an input is inside the output folder")
 
     hasher = _InputHasher(paths)
-    hasher.start()
+    # Hashing the inputs takes a core for a while: beside pass 1 when that leaves a core
+    # free, otherwise beside pass 2, whose shard encoding leaves one mostly idle.
+    hash_early = resolve_jobs(settings.jobs) < (os.cpu_count() or 1)
+    if hash_early:
+        hasher.start()
     rejects_final = rejects_path_for(out_dir)
     report_final = report_path_for(out_dir)
     with atomic_directory(out_dir) as tmp:
@@ -922,6 +926,8 @@ def export(
             # The planning keys are done with: free them before pass 2 needs memory.
             keys.bands = keys.exact = keys.has_signature = keys.dates = keys.groups = None
             full_schema = arrow_schema(columns)
+            if not hash_early:
+                hasher.start()
             shards = run.write_shards(split_plan, keys, full_schema, max_shard_bytes, rejects_out)
         hasher.join()
         if hasher.error is not None:
