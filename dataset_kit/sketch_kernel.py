@@ -13,9 +13,9 @@ folder (``$DATASET_KIT_CACHE``, else ``$XDG_CACHE_HOME/dataset-kit``, else
 ``~/.cache/dataset-kit``) and loaded with :mod:`ctypes`. A JIT such as numba gave
 the same speed but added about 200 MB of LLVM to every worker process, which broke
 the export's memory bounds; the compiled library adds almost nothing. Without a
-working compiler :func:`load` returns None and dedup falls back to numpy, with
-identical results. Integer arithmetic is modulo 2**64 as in numpy, so the values do
-not depend on the machine or the compiler.
+working compiler (or with ``DATASET_KIT_NO_C_KERNEL=1``) :func:`load` returns None
+and dedup falls back to numpy, with identical results. Integer arithmetic is modulo
+2**64 as in numpy, so the values do not depend on the machine or the compiler.
 """
 
 from __future__ import annotations
