@@ -936,6 +936,10 @@ def export(
             split_plan, keys, shards, hasher.digests, near, spec, dates, rejects_final, report_final
         )
         shutil.rmtree(spill_dir)
+        # Drop the planning arrays and give their heap back before the card's
+        # statistics allocate, so that the two peaks do not stack up.
+        del keys, split_plan
+        _release_memory()
         card_warnings = _write_card(tmp, settings, schema, out_dir)
         result.card_written = card_warnings is not None
         result.card_warnings = card_warnings or []
