@@ -55,7 +55,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import __version__
+from . import __version__, tasks
 from .arrow_schema import Column, arrow_schema, columns_for, to_batch
 from .atomic import atomic_directory, atomic_write_bytes
 from .config import ExportSettings
@@ -82,7 +82,6 @@ from .manifest import (
 )
 from .parallel import ordered_map, resolve_jobs
 from .reading import (
-    COMPRESSED_SUFFIXES,
     ReadNotes,
     Record,
     expand_inputs,
@@ -105,6 +104,7 @@ from .splitting import (
     parse_timestamp,
     split_names_for_dates,
 )
+from .tasks import LineRange, PageFiles, RecordBatch
 from .validating import Issue, Validator, load_schema, record_issues
 from .validation_run import InvalidRecord, group_pointer
 from .validation_run import rejects_line as _rejects_line
@@ -232,80 +232,18 @@ def _value_bytes(value: Any) -> bytes:
     return b"\x00json:" + orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
-@dataclass(frozen=True)
-class LineRange:
-    """Lines of an uncompressed JSON Lines file between two line-aligned byte offsets."""
-
-    path: str
-    display: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class RecordBatch:
-    """Records already read (by the main process) from a file of another format."""
-
-    records: list[Record]
-
-
-@dataclass(frozen=True)
-class PageFiles:
-    """Page dumps (.txt) that the worker reads and ingests itself."""
-
-    paths: list[str]
-
-
 KeyTask = LineRange | RecordBatch | PageFiles
 
 
-def _line_aligned_ranges(path: Path, size: int) -> Iterator[tuple[int, int]]:
-    start = 0
-    with open(path, "rb") as handle:
-        while start < size:
-            end = start + RANGE_BYTES
-            if end >= size:
-                yield start, size
-                return
-            handle.seek(end)
-            handle.readline()
-            end = handle.tell()
-            yield start, end
-            start = end
-
-
 def plan_key_tasks(paths: Sequence[Path], notes: ReadNotes) -> Iterator[KeyTask]:
-    """Cut the inputs into tasks, lazily, in input order.
-
-    Plain JSON Lines files become byte ranges that workers read themselves; page dumps
-    go to workers by file name, in groups; other formats are read here in batches.
-    """
-    pages: list[str] = []
-    for path in paths:
-        kind = input_kind(path)
-        if kind == "txt":
-            pages.append(str(path))
-            if len(pages) >= PAGES_PER_TASK:
-                yield PageFiles(pages)
-                pages = []
-            continue
-        if pages:
-            yield PageFiles(pages)
-            pages = []
-        if kind == "jsonl" and not path.name.lower().endswith(COMPRESSED_SUFFIXES):
-            for start, end in _line_aligned_ranges(path, path.stat().st_size):
-                yield LineRange(str(path), str(path), start, end)
-            continue
-        batch: list[Record] = []
-        for record in read_file(path, notes, str(path)):
-            batch.append(record)
-            if len(batch) >= BATCH_RECORDS:
-                yield RecordBatch(batch)
-                batch = []
-        if batch:
-            yield RecordBatch(batch)
-    if pages:
-        yield PageFiles(pages)
+    """Export's tasks: byte ranges, page dumps in groups, batches of other records."""
+    return tasks.plan_tasks(
+        paths,
+        notes,
+        range_bytes=RANGE_BYTES,
+        batch_records=BATCH_RECORDS,
+        pages_per_task=PAGES_PER_TASK,
+    )
 
 
 @dataclass

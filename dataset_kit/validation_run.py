@@ -22,19 +22,19 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from . import tasks
 from .atomic import atomic_output_file
 from .errors import InputError
 from .parallel import ordered_map
 from .reading import (
-    COMPRESSED_SUFFIXES,
     ReadNotes,
     Record,
     expand_inputs,
-    input_kind,
     iter_jsonl_lines,
     parse_json_object,
     read_file,
 )
+from .tasks import LineRange, PageFiles, RecordBatch, Task
 from .validating import Issue, Validator, record_issues
 
 RANGE_BYTES = 8 << 20
@@ -63,28 +63,6 @@ class TaskResult:
     line_count: int
     notes: ReadNotes
     invalid: list[InvalidRecord]
-
-
-@dataclass(frozen=True)
-class RangeTask:
-    """Lines of an uncompressed JSON Lines file between two byte offsets (line-aligned)."""
-
-    path: str
-    display: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class RecordsTask:
-    records: list[Record]
-
-
-@dataclass(frozen=True)
-class FilesTask:
-    """Small whole files (page dumps) read by the worker itself, so ingest runs in parallel."""
-
-    paths: list[str]
 
 
 @dataclass
@@ -153,13 +131,13 @@ def _record_id(data: Any) -> Any:
     return None
 
 
-def _run_task(task: RangeTask | RecordsTask | FilesTask) -> TaskResult:
+def _run_task(task: Task) -> TaskResult:
     validator = _worker_validator
     assert validator is not None, "worker not initialised"
     notes = ReadNotes()
     invalid: list[InvalidRecord] = []
     records = valid = 0
-    if isinstance(task, RangeTask):
+    if isinstance(task, LineRange):
         display = task.display
         at_file_start = task.start == 0
         is_valid = validator.is_valid
@@ -221,9 +199,9 @@ def _run_task(task: RangeTask | RecordsTask | FilesTask) -> TaskResult:
         # Every line was numbered, blank or not: the count the next range starts from.
         return TaskResult(display, records, valid, number, notes, invalid)
     batch: Iterable[Record] = (
-        task.records if isinstance(task, RecordsTask) else _read_files(task.paths, notes)
+        task.records if isinstance(task, RecordBatch) else _read_files(task.paths, notes)
     )
-    file = task.paths[0] if isinstance(task, FilesTask) else ""
+    file = task.paths[0] if isinstance(task, PageFiles) else ""
     for record in batch:
         file = file or record.file
         records += 1
@@ -252,46 +230,15 @@ def _read_files(paths: list[str], notes: ReadNotes) -> Iterator[Record]:
 # --- planning ------------------------------------------------------------------------
 
 
-def _is_plain_jsonl(path: Path) -> bool:
-    return input_kind(path) == "jsonl" and not path.name.lower().endswith(COMPRESSED_SUFFIXES)
-
-
-def _line_aligned_ranges(path: Path, size: int) -> Iterator[tuple[int, int]]:
-    start = 0
-    with open(path, "rb") as handle:
-        while start < size:
-            end = start + RANGE_BYTES
-            if end >= size:
-                yield start, size
-                return
-            handle.seek(end)
-            handle.readline()
-            end = handle.tell()
-            yield start, end
-            start = end
-
-
-def plan_tasks(
-    paths: Sequence[Path], notes: ReadNotes
-) -> Iterator[RangeTask | RecordsTask | FilesTask]:
-    """Cut the inputs into tasks, lazily, in input order."""
-    for path in paths:
-        display = str(path)
-        if input_kind(path) == "txt":
-            yield FilesTask([display])
-            continue
-        if _is_plain_jsonl(path):
-            for start, end in _line_aligned_ranges(path, path.stat().st_size):
-                yield RangeTask(str(path), display, start, end)
-            continue
-        batch: list[Record] = []
-        for record in read_file(path, notes, display):
-            batch.append(record)
-            if len(batch) >= BATCH_RECORDS:
-                yield RecordsTask(batch)
-                batch = []
-        if batch:
-            yield RecordsTask(batch)
+def plan_tasks(paths: Sequence[Path], notes: ReadNotes) -> Iterator[Task]:
+    """Validation's tasks: one file each (per-file counts rely on it), in input order."""
+    return tasks.plan_tasks(
+        paths,
+        notes,
+        range_bytes=RANGE_BYTES,
+        batch_records=BATCH_RECORDS,
+        pages_per_task=1,
+    )
 
 
 # --- merging -------------------------------------------------------------------------

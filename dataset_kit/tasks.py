@@ -1,0 +1,110 @@
+"""Cut a list of input files into independent tasks that worker processes can run.
+
+Both ``validate`` and ``export`` stream their inputs this way, and then run the tasks
+through :func:`dataset_kit.parallel.ordered_map`:
+
+* :class:`LineRange`: a byte range of an uncompressed JSON Lines file, cut at line
+  ends, which the worker reads from disk itself (nothing is sent to it but offsets);
+* :class:`PageFiles`: page dumps, by name, which the worker reads and ingests itself;
+* :class:`RecordBatch`: records read here, for formats that cannot be cut into
+  ranges (compressed files, ``.json`` arrays, Parquet).
+
+Tasks are produced lazily and in input order, so merging their results in that order
+gives the same output whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .reading import COMPRESSED_SUFFIXES, ReadNotes, Record, input_kind, read_file
+
+
+@dataclass(frozen=True)
+class LineRange:
+    """Lines of an uncompressed JSON Lines file between two line-aligned byte offsets."""
+
+    path: str
+    display: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RecordBatch:
+    """Records already read (by the main process) from a file of another format."""
+
+    records: list[Record]
+
+
+@dataclass(frozen=True)
+class PageFiles:
+    """Page dumps (.txt) that the worker reads and ingests itself."""
+
+    paths: list[str]
+
+
+Task = LineRange | RecordBatch | PageFiles
+
+
+def is_plain_jsonl(path: Path) -> bool:
+    """True for a JSON Lines file that is not compressed, so it can be cut into ranges."""
+    return input_kind(path) == "jsonl" and not path.name.lower().endswith(COMPRESSED_SUFFIXES)
+
+
+def line_aligned_ranges(path: Path, size: int, range_bytes: int) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` offsets of about ``range_bytes`` each, every one ending a line."""
+    start = 0
+    with open(path, "rb") as handle:
+        while start < size:
+            end = start + range_bytes
+            if end >= size:
+                yield start, size
+                return
+            handle.seek(end)
+            handle.readline()
+            end = handle.tell()
+            yield start, end
+            start = end
+
+
+def plan_tasks(
+    paths: Sequence[Path],
+    notes: ReadNotes,
+    *,
+    range_bytes: int,
+    batch_records: int,
+    pages_per_task: int,
+) -> Iterator[Task]:
+    """Cut ``paths`` into tasks, lazily, in input order.
+
+    A task never mixes files, except that consecutive page dumps are grouped
+    ``pages_per_task`` at a time (1 keeps every task to one file).
+    """
+    pages: list[str] = []
+    for path in paths:
+        if input_kind(path) == "txt":
+            pages.append(str(path))
+            if len(pages) >= pages_per_task:
+                yield PageFiles(pages)
+                pages = []
+            continue
+        if pages:
+            yield PageFiles(pages)
+            pages = []
+        if is_plain_jsonl(path):
+            for start, end in line_aligned_ranges(path, path.stat().st_size, range_bytes):
+                yield LineRange(str(path), str(path), start, end)
+            continue
+        batch: list[Record] = []
+        for record in read_file(path, notes, str(path)):
+            batch.append(record)
+            if len(batch) >= batch_records:
+                yield RecordBatch(batch)
+                batch = []
+        if batch:
+            yield RecordBatch(batch)
+    if pages:
+        yield PageFiles(pages)
