@@ -11,6 +11,7 @@ rejects are streamed to temporary files that are renamed into place at the end.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -346,7 +347,8 @@ def validate(
     for path in paths:
         result.files[str(path)] = {"records": 0, "invalid": 0}
 
-    with _optional_output(rejects) as rejects_tmp, tempfile.TemporaryDirectory() as scratch:
+    rejects_output = atomic_output_file(rejects) if rejects else contextlib.nullcontext()
+    with rejects_output as rejects_tmp, tempfile.TemporaryDirectory() as scratch:
         errors_tmp = Path(scratch) / "errors.jsonl" if report else None
         with _open_or_none(errors_tmp) as errors_out, _open_or_none(rejects_tmp) as rejects_out:
             offsets: dict[str, int] = {}
@@ -388,29 +390,9 @@ def _count_per_file(result: ValidationResult, task_result: TaskResult) -> None:
     counts["invalid"] += len(task_result.invalid)
 
 
-class _optional_output:
-    """``atomic_output_file`` when a path is given, else a no-op yielding None."""
-
-    def __init__(self, path: str | os.PathLike[str] | None) -> None:
-        self._cm = atomic_output_file(path) if path else None
-
-    def __enter__(self) -> Path | None:
-        return self._cm.__enter__() if self._cm else None
-
-    def __exit__(self, *exc: Any) -> Any:
-        return self._cm.__exit__(*exc) if self._cm else None
-
-
-class _open_or_none:
-    def __init__(self, path: Path | None) -> None:
-        self._handle = open(path, "wb", buffering=1 << 20) if path else None  # noqa: SIM115
-
-    def __enter__(self) -> BinaryIO | None:
-        return self._handle
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._handle:
-            self._handle.close()
+def _open_or_none(path: Path | None) -> Any:
+    """A binary file opened for writing, or a no-op context yielding None."""
+    return open(path, "wb", buffering=1 << 20) if path else contextlib.nullcontext()
 
 
 def _write_report(result: ValidationResult, path: Path, errors_tmp: Path | None) -> None:
