@@ -158,8 +158,12 @@ class Validator:
             )
         except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
             raise SchemaError(f"schema cannot be compiled: {exc}") from exc
-        # Bound straight to the Rust method: this call runs once per record.
-        self.is_valid = self._rs.is_valid  # type: ignore[method-assign]
+        self._long_strings = long_string_properties(schema)
+        if self._long_strings:
+            self.is_valid = self._is_valid_via_prefixes  # type: ignore[method-assign]
+        else:
+            # Bound straight to the Rust method: this call runs once per record.
+            self.is_valid = self._rs.is_valid  # type: ignore[method-assign]
 
     def _retrieve(self, uri: str) -> Any:
         if uri in self._resources:
@@ -184,9 +188,92 @@ class Validator:
         """True when ``instance`` is valid (fast: builds no error objects)."""
         return self._rs.is_valid(instance)
 
+    def _is_valid_via_prefixes(self, instance: Any) -> bool:
+        # jsonschema-rs copies every string into Rust as UTF-8, and for a non-ASCII
+        # article body that encoding costs more than the whole rest of the check. For
+        # the properties long_string_properties() proved safe, a prefix stands in for
+        # the long value: if the record is valid with the prefix, it is valid with the
+        # whole value (see there); otherwise the whole record is checked again.
+        if type(instance) is not dict:
+            return self._rs.is_valid(instance)
+        swapped = []
+        for name, keep, max_length in self._long_strings:
+            value = instance.get(name)
+            if type(value) is str and keep < len(value) <= max_length:
+                instance[name] = value[:keep]
+                swapped.append((name, value))
+        if not swapped:
+            return self._rs.is_valid(instance)
+        try:
+            if self._rs.is_valid(instance):
+                return True
+        finally:
+            for name, value in swapped:
+                instance[name] = value
+        return self._rs.is_valid(instance)
+
     def errors(self, instance: Any) -> list[Issue]:
         """Every reason ``instance`` is invalid, in a deterministic order; [] if valid."""
         return [_issue(error) for error in self._rs.iter_errors(instance)]
+
+
+# A long string property may be checked through a prefix only when nothing but its own
+# subschema looks at its value, and that subschema only constrains length and pattern.
+_PREFIX_SAFE_ROOT_KEYWORDS = frozenset(
+    {
+        "$schema", "$id", "$comment", "$defs", "definitions", "$anchor", "title",
+        "description", "examples", "default", "deprecated", "readOnly", "writeOnly",
+        "type", "properties", "required", "additionalProperties", "minProperties",
+        "maxProperties", "dependentRequired", "propertyNames",
+    }
+)  # fmt: skip
+_PREFIX_SAFE_STRING_KEYWORDS = frozenset(
+    {
+        "$comment", "title", "description", "examples", "default", "deprecated",
+        "readOnly", "writeOnly", "type", "minLength", "maxLength", "pattern",
+    }
+)  # fmt: skip
+# A regex match inside a prefix stays a match in the whole string unless the pattern
+# can look past the match's end: "$", word boundaries, lookaheads, end anchors.
+_LOOKS_PAST_MATCH = re.compile(r"\$|\\[bBzZ]|\(\?[=!]")
+PREFIX_CHARS = 64
+
+
+def long_string_properties(schema: Any) -> list[tuple[str, int, float]]:
+    """Top-level string properties whose validity a prefix of the value decides.
+
+    Returns ``(name, prefix_length, max_length)`` for each property of ``schema`` whose
+    subschema only asks for a string with ``minLength``/``maxLength`` and a
+    ``pattern`` that cannot look past the end of its match, in a root schema whose
+    other keywords never read property values. For such a property, a value ``v``
+    with ``len(v) <= max_length`` is valid when its prefix ``v[:prefix_length]`` is:
+    the prefix is at least ``minLength`` long, and a pattern found in the prefix is
+    found in ``v``. Validating the record with the prefix in place is therefore
+    enough to accept it; a rejection is rechecked on the real value.
+    """
+    if not isinstance(schema, dict) or not set(schema) <= _PREFIX_SAFE_ROOT_KEYWORDS:
+        return []
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return []
+    found = []
+    for name, subschema in properties.items():
+        if not isinstance(subschema, dict) or not subschema:
+            continue
+        if not set(subschema) <= _PREFIX_SAFE_STRING_KEYWORDS:
+            continue
+        kind = subschema.get("type", "string")
+        if kind != "string" and not (isinstance(kind, list) and "string" in kind):
+            continue
+        pattern = subschema.get("pattern", "")
+        if not isinstance(pattern, str) or _LOOKS_PAST_MATCH.search(pattern):
+            continue
+        min_length = subschema.get("minLength", 0)
+        max_length = subschema.get("maxLength", float("inf"))
+        if not isinstance(min_length, int) or not isinstance(max_length, (int, float)):
+            continue
+        found.append((name, max(PREFIX_CHARS, min_length), max_length))
+    return found
 
 
 def _python_validator(schema: Any, assert_formats: bool, retrieve: Any) -> Any:
