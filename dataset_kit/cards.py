@@ -804,6 +804,7 @@ def write_card(
     schema: dict[str, Any] | None = None,
     previous_card: Path | None = None,
     force: bool = False,
+    statistics: DatasetStatistics | None = None,
 ) -> CardResult:
     """Write README.md, the charts and croissant.json into ``export_dir``; update the manifest.
 
@@ -811,7 +812,10 @@ def write_card(
     JSON schema the export validated against; default: the bundled article schema)
     gives the field descriptions. ``previous_card`` is the card whose hand-written
     sections and extra metadata to keep (default: ``export_dir/README.md``); ``export``
-    passes the card of the folder it is about to replace. Raises :class:`CardError`
+    passes the card of the folder it is about to replace. ``statistics`` are the
+    numbers of the shards when the caller already counted them (``export`` does, while
+    writing); by default the shards are read and checked against the manifest. Raises
+    :class:`CardError`
     for an invalid config value or template, or when hand edits would be lost.
     """
     from .croissant import build_croissant, write_croissant
@@ -834,7 +838,7 @@ def write_card(
     from .charts import import_in_background
 
     import_in_background()
-    stats = compute_statistics(export_dir, manifest)
+    stats = statistics if statistics is not None else compute_statistics(export_dir, manifest)
     arrow_schema = shard_schema(export_dir, manifest)
     metadata = build_metadata(stats, arrow_schema, card_config, previous_meta)
 

@@ -47,6 +47,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -866,7 +867,10 @@ def export(
             full_schema = arrow_schema(columns)
             if not hash_early:
                 hasher.start()
-            shards = run.write_shards(split_plan, keys, full_schema, max_shard_bytes, rejects_out)
+            row_groups = _written_row_groups(full_schema)
+            shards = run.write_shards(
+                split_plan, keys, full_schema, max_shard_bytes, rejects_out, row_groups
+            )
         hasher.join()
         if hasher.error is not None:
             raise InputError(f"cannot read an input to hash it: {hasher.error}")
@@ -878,7 +882,7 @@ def export(
         # statistics allocate, so that the two peaks do not stack up.
         del keys, split_plan
         _release_memory()
-        card_warnings = _write_card(tmp, settings, schema, out_dir)
+        card_warnings = _write_card(tmp, settings, schema, out_dir, row_groups)
         result.card_written = card_warnings is not None
         result.card_warnings = card_warnings or []
         if result.card_written:
@@ -892,12 +896,26 @@ def export(
     return result
 
 
+def _written_row_groups(schema: pa.Schema) -> Any:
+    """A counter of the card's statistics that the shard writers feed, or None when the
+    card must read the shards back (no card writer, or a column type whose size after
+    the round trip through Parquet cannot be predicted)."""
+    try:
+        from .statistics import WrittenRowGroups, can_predict_nbytes
+    except ImportError:  # the card writer is optional at this layer
+        return None
+    if not all(can_predict_nbytes(field_.type) for field_ in schema):
+        return None
+    return WrittenRowGroups()
+
+
 def _write_card(
-    tmp: Path, settings: ExportSettings, schema: dict[str, Any], out_dir: Path
+    tmp: Path, settings: ExportSettings, schema: dict[str, Any], out_dir: Path, row_groups: Any
 ) -> list[str] | None:
     """Write the card into the export; its warnings (e.g. no license), or None if skipped."""
     try:
         from .cards import write_card
+        from .manifest import load_manifest
     except ImportError:  # the card writer is optional at this layer
         return None
     previous = out_dir / "README.md"
@@ -906,6 +924,7 @@ def _write_card(
         dict(settings.card),
         schema=schema,
         previous_card=previous if previous.is_file() else None,
+        statistics=None if row_groups is None else row_groups.statistics(tmp, load_manifest(tmp)),
     )
     return list(card.warnings)
 
@@ -1098,14 +1117,28 @@ class _Run:
         schema: pa.Schema,
         max_shard_bytes: int,
         rejects_out: Any,
+        row_groups: Any = None,
     ) -> list[ShardInfo]:
-        """Pass 2: stream the spill back, attach cluster ids, write each split's shards."""
+        """Pass 2: stream the spill back, attach cluster ids, write each split's shards.
+
+        ``row_groups`` (a :class:`~dataset_kit.statistics.WrittenRowGroups`) is given
+        every row group as it is written, to count the card's statistics.
+        """
         index = np.arange(keys.size, dtype=np.int64)
         clustered = (plan.representative != index) & (plan.split >= 0)
         rep_ids = self.lookup_ids(plan.representative[clustered])
         reused = np.flatnonzero(plan.status == DUPLICATE_ID)
         first_ids = self.lookup_ids(plan.kept_copy_of[reused])
-        writers = [SplitWriter(self.tmp, name, schema, max_shard_bytes) for name in self.names]
+        writers = [
+            SplitWriter(
+                self.tmp,
+                name,
+                schema,
+                max_shard_bytes,
+                on_row_group=None if row_groups is None else partial(row_groups.add, name),
+            )
+            for name in self.names
+        ]
         try:
             for task in self.tasks:
                 if not task.rows:
@@ -1141,6 +1174,8 @@ class _Run:
         except BaseException:
             for writer in writers:
                 writer.abort()
+            if row_groups is not None:
+                row_groups.close()
             raise
 
     def _reject_reused_id(

@@ -28,6 +28,7 @@ import os
 import queue
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,6 +179,8 @@ class SplitWriter:
 
     Call :meth:`write` with record batches (any sizes) and :meth:`close` once; it
     returns the shards in order. Memory holds at most one row group of rows.
+    ``on_row_group(shard_index, table)`` is called, from the writing thread, with each
+    row group once it is written (``export`` counts the card's statistics there).
     """
 
     def __init__(
@@ -187,11 +190,13 @@ class SplitWriter:
         schema: pa.Schema,
         max_shard_bytes: int,
         row_group_bytes: int = ROW_GROUP_BYTES,
+        on_row_group: Callable[[int, pa.Table], None] | None = None,
     ) -> None:
         self.export_dir = Path(export_dir)
         self.split = split
         self.schema = schema
         self.max_shard_bytes = max_shard_bytes
+        self.on_row_group = on_row_group
         self.row_group_bytes = max(1, min(row_group_bytes, max_shard_bytes // 8))
         self._data_dir = self.export_dir / "data"
         self._data_dir.mkdir(parents=True, exist_ok=True)
@@ -295,6 +300,8 @@ class SplitWriter:
             self._open_shard()
         assert self._writer is not None
         self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
+        if self.on_row_group is not None:
+            self.on_row_group(len(self._temp_paths) - 1, table)
         self._footer_reserve += footer
         self._shard_rows[-1] += table.num_rows
         self._shard_num_bytes[-1] += size

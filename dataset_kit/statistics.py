@@ -1,14 +1,17 @@
-"""Statistics of an exported dataset, computed by streaming its Parquet shards.
+"""Statistics of an exported dataset: what its Parquet shards hold, row group by row group.
 
 The card, the charts and ``dataset-kit stats`` all take their numbers from here, and
-here they come from the shards themselves (never from the manifest's claims), read
-once, a row group at a time: its small columns together, then its ``text``. A few
-threads count row groups in parallel (decoding and counting run in pyarrow and numpy,
-which release the GIL), with at most 2 row groups per thread (plus one) in flight,
-so memory is bounded by a few row groups' text plus the counters, whose size grows
-with the number of distinct sources, languages, publication days and text lengths,
-not with the number of articles. Text lengths are computed from the UTF-8 bytes
-with vectorised passes (see :func:`string_lengths`), not per row in Python.
+here they come from the rows themselves (never from the manifest's claims), a row
+group at a time. :func:`compute_statistics` reads the shards back: a row group's
+small columns together, then its ``text``. A few threads count row groups in
+parallel (decoding and counting run in pyarrow and numpy, which release the GIL),
+with at most 2 row groups per thread (plus one) in flight, so memory is bounded by a
+few row groups' text plus the counters, whose size grows with the number of distinct
+sources, languages, publication days and text lengths, not with the number of
+articles. ``export`` instead counts each row group while the writer encodes it
+(:class:`WrittenRowGroups`), with the same code, and so skips reading its shards
+back. Text lengths are computed from the UTF-8 bytes with vectorised passes (see
+:func:`string_lengths`), not per row in Python.
 
 Definitions, so that every number can be recomputed independently:
 
@@ -485,8 +488,8 @@ def check_data_files(export_dir: Path, manifest: Manifest) -> None:
 
 
 @dataclass
-class _RowGroupCounts:
-    """What one row group holds (see :func:`_count_row_group`)."""
+class RowGroupCounts:
+    """What one row group holds (see :func:`count_table`)."""
 
     rows: int = 0
     num_bytes: int = 0
@@ -513,7 +516,92 @@ def _pairs(counted: Any) -> list[tuple[Any, int]]:
     return list(zip(values, counted.field("counts").to_pylist(), strict=True))
 
 
-def _count_row_group(path: Path, metadata: Any, index: int, columns: list[str]) -> _RowGroupCounts:
+def count_table(
+    table: Any, counts: RowGroupCounts | None = None, *, as_stored: bool = False
+) -> RowGroupCounts:
+    """Count what an Arrow table holds: one row group, or some of its columns.
+
+    Several calls may fill one ``counts`` with different columns of the same rows.
+    ``num_bytes`` adds the table's Arrow ``nbytes``; with ``as_stored``, the ``nbytes``
+    it will have once written as one Parquet row group and read back (see
+    :func:`stored_nbytes`), for a table that has not been written yet.
+    """
+    counts = counts if counts is not None else RowGroupCounts()
+    counts.rows = table.num_rows
+    for field_ in table.schema:
+        name = field_.name
+        column = table.column(name)
+        counts.num_bytes += stored_nbytes(column, field_) if as_stored else column.nbytes
+        if name == "source":
+            counts.sources = _value_counts(column)
+        elif name == "language":
+            counts.languages = _value_counts(column)
+        elif name == "published_at":
+            counts.undated = _count_days(counts.days, column)
+        elif name == "text":
+            counts.chars, counts.words = text_lengths(column)
+    return counts
+
+
+def _is_fixed_width(kind: Any) -> bool:
+    import pyarrow as pa
+
+    return (
+        pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or pa.types.is_timestamp(kind)
+        or pa.types.is_date(kind)
+    )
+
+
+def can_predict_nbytes(kind: Any) -> bool:
+    """Whether :func:`stored_nbytes` knows how Parquet reading lays out ``kind``."""
+    import pyarrow as pa
+
+    if pa.types.is_list(kind):
+        return can_predict_nbytes(kind.value_type)
+    return (
+        _is_fixed_width(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_null(kind)
+        or pa.types.is_string(kind)
+        or pa.types.is_binary(kind)
+    )
+
+
+def stored_nbytes(column: Any, field_: Any) -> int:
+    """The Arrow ``nbytes`` ``column`` will have after a round trip through Parquet.
+
+    pyarrow reads a row group back as one array per column, whatever the chunks it was
+    written from, and its ``nbytes`` counts 4 bytes per offset (one per value),
+    the data, and a validity bitmap: for numbers and timestamps whenever the field is
+    nullable, for strings, booleans and lists only when a value is null. Only the
+    types :func:`can_predict_nbytes` accepts are handled (tests check each against a
+    real round trip, so a pyarrow that changes the layout is noticed).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = field_.type
+    if not can_predict_nbytes(kind):
+        raise TypeError(f"cannot predict the stored size of {kind}")
+    rows = len(column)
+    if pa.types.is_null(kind):
+        return 0
+    fixed = _is_fixed_width(kind)
+    bitmap = (rows + 7) // 8 if column.null_count or (fixed and field_.nullable) else 0
+    if fixed:
+        return bitmap + rows * (kind.bit_width // 8)
+    if pa.types.is_boolean(kind):
+        return bitmap + (rows + 7) // 8
+    if pa.types.is_list(kind):
+        chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+        values = pa.chunked_array([pc.list_flatten(chunk) for chunk in chunks], kind.value_type)
+        return bitmap + 4 * rows + stored_nbytes(values, kind.value_field)
+    return bitmap + 4 * rows + (pc.sum(pc.binary_length(column)).as_py() or 0)
+
+
+def _count_row_group(path: Path, metadata: Any, index: int, columns: list[str]) -> RowGroupCounts:
     """Read row group ``index`` of one shard and count what it holds.
 
     Runs in worker threads: pyarrow and numpy release the GIL while they decode and
@@ -523,25 +611,11 @@ def _count_row_group(path: Path, metadata: Any, index: int, columns: list[str]) 
     import pyarrow.parquet as pq
 
     parquet = pq.ParquetFile(path, metadata=metadata, memory_map=True)
-    counts = _RowGroupCounts()
+    counts = RowGroupCounts()
     small = [c for c in columns if c != "text"]
     for names in (small, ["text"] if "text" in columns else []):
-        if not names:
-            continue
-        table = parquet.read_row_group(index, columns=names, use_threads=False)
-        counts.rows = table.num_rows
-        counts.num_bytes += table.nbytes
-        for name in names:
-            column = table.column(name)
-            if name == "source":
-                counts.sources = _value_counts(column)
-            elif name == "language":
-                counts.languages = _value_counts(column)
-            elif name == "published_at":
-                counts.undated = _count_days(counts.days, column)
-            elif name == "text":
-                counts.chars, counts.words = text_lengths(column)
-        del table
+        if names:
+            count_table(parquet.read_row_group(index, columns=names, use_threads=False), counts)
     return counts
 
 
@@ -581,30 +655,64 @@ def compute_statistics(
     return stats
 
 
+class _Tally:
+    """Adds row group counts, shard by shard, into one :class:`DatasetStatistics`."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.stats = DatasetStatistics(
+            splits={},
+            shards=[],
+            columns=columns,
+            sources=Counter() if "source" in columns else None,
+            languages=Counter() if "language" in columns else None,
+            days=Counter() if "published_at" in columns else None,
+            char_lengths=Counter() if "text" in columns else None,
+            word_lengths=Counter() if "text" in columns else None,
+        )
+        self._char_lengths, self._word_lengths = _LengthCounter(), _LengthCounter()
+
+    def add_row_group(self, counts: RowGroupCounts) -> None:
+        stats = self.stats
+        if stats.sources is not None:
+            for name, count in counts.sources:
+                stats.sources[name] += count
+        if stats.languages is not None:
+            for name, count in counts.languages:
+                stats.languages[name] += count
+        if stats.days is not None:
+            stats.days.update(counts.days)
+            stats.undated += counts.undated
+        if counts.chars is not None:
+            self._char_lengths.add(counts.chars)
+            self._word_lengths.add(counts.words)
+
+    def add_shard(self, shard: ShardInfo) -> None:
+        split = self.stats.splits.setdefault(shard.split, SplitStatistics(name=shard.split))
+        self.stats.shards.append(shard)
+        split.rows += shard.rows
+        split.num_bytes += shard.num_bytes
+        split.download_size += shard.size
+        split.shards.append(shard.path)
+
+    def finish(self) -> DatasetStatistics:
+        stats = self.stats
+        if stats.char_lengths is not None and stats.word_lengths is not None:
+            self._char_lengths.update(stats.char_lengths)
+            self._word_lengths.update(stats.word_lengths)
+        return stats
+
+
 def _count_shards(root: Path, manifest: Manifest, pool: Any, workers: int) -> DatasetStatistics:
     from concurrent.futures import Future
 
     import pyarrow.parquet as pq
 
-    schema = shard_schema(root, manifest)
-    columns = list(schema.names)
-    stats = DatasetStatistics(
-        splits={},
-        shards=[],
-        columns=columns,
-        sources=Counter() if "source" in columns else None,
-        languages=Counter() if "language" in columns else None,
-        days=Counter() if "published_at" in columns else None,
-        char_lengths=Counter() if "text" in columns else None,
-        word_lengths=Counter() if "text" in columns else None,
-    )
-    char_lengths, word_lengths = _LengthCounter(), _LengthCounter()
+    columns = list(shard_schema(root, manifest).names)
+    tally = _Tally(columns)
     for entry in ordered_data_files(manifest):
-        split_name = entry.split or "train"
-        split = stats.splits.setdefault(split_name, SplitStatistics(name=split_name))
         path = root / entry.path
         metadata = pq.read_metadata(path)
-        pending: list[Future[_RowGroupCounts]] = []
+        pending: list[Future[RowGroupCounts]] = []
         rows = 0
         num_bytes = 0
         for index in range(metadata.num_row_groups + 2 * workers):
@@ -615,46 +723,85 @@ def _count_shards(root: Path, manifest: Manifest, pool: Any, workers: int) -> Da
                 counts = pending.pop(0).result()
                 rows += counts.rows
                 num_bytes += counts.num_bytes
-                _merge(stats, counts, char_lengths, word_lengths)
-        size = path.stat().st_size
-        stats.shards.append(
+                tally.add_row_group(counts)
+        tally.add_shard(
             ShardInfo(
                 path=entry.path,
-                split=split_name,
+                split=entry.split or "train",
                 rows=rows,
                 num_bytes=num_bytes,
-                size=size,
+                size=path.stat().st_size,
                 row_groups=metadata.num_row_groups,
             )
         )
-        split.rows += rows
-        split.num_bytes += num_bytes
-        split.download_size += size
-        split.shards.append(entry.path)
-    if stats.char_lengths is not None and stats.word_lengths is not None:
-        char_lengths.update(stats.char_lengths)
-        word_lengths.update(stats.word_lengths)
-    return stats
+    return tally.finish()
 
 
-def _merge(
-    stats: DatasetStatistics,
-    counts: _RowGroupCounts,
-    char_lengths: _LengthCounter,
-    word_lengths: _LengthCounter,
-) -> None:
-    if stats.sources is not None:
-        for name, count in counts.sources:
-            stats.sources[name] += count
-    if stats.languages is not None:
-        for name, count in counts.languages:
-            stats.languages[name] += count
-    if stats.days is not None:
-        stats.days.update(counts.days)
-        stats.undated += counts.undated
-    if counts.chars is not None:
-        char_lengths.add(counts.chars)
-        word_lengths.add(counts.words)
+class WrittenRowGroups:
+    """Counts row groups while they are being written, so no shard is read back.
+
+    ``export`` hands each row group to :meth:`add` right after the Parquet writer
+    took it; one background thread counts it with :func:`count_table` (pyarrow and
+    numpy release the GIL, so this overlaps with encoding), at most ``in_flight``
+    row groups at a time. :meth:`statistics` then gives exactly what
+    :func:`compute_statistics` would compute from the finished shards: the same row
+    groups, counted by the same code (a test compares the two).
+    """
+
+    def __init__(self, in_flight: int = 2) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="count-row-groups")
+        self._in_flight = in_flight
+        self._pending: list[tuple[tuple[str, int], Any]] = []
+        self._counted: dict[tuple[str, int], list[RowGroupCounts]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, split: str, shard_index: int, table: Any) -> None:
+        """Count ``table``, row group ``shard_index`` of ``split`` (thread-safe)."""
+        with self._lock:
+            counting = self._pool.submit(count_table, table, as_stored=True)
+            self._pending.append(((split, shard_index), counting))
+            while len(self._pending) > self._in_flight:
+                self._collect_oldest()
+
+    def _collect_oldest(self) -> None:
+        key, future = self._pending.pop(0)
+        self._counted.setdefault(key, []).append(future.result())
+
+    def close(self) -> None:
+        """Stop the counting thread (pending counts are dropped)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def statistics(self, export_dir: str | Path, manifest: Manifest) -> DatasetStatistics:
+        """The statistics of the shards the manifest lists, from the counted row groups."""
+        import pyarrow.parquet as pq
+
+        root = Path(export_dir)
+        with self._lock:
+            while self._pending:
+                self._collect_oldest()
+        self.close()
+        tally = _Tally(list(shard_schema(root, manifest).names))
+        shard_index: Counter[str] = Counter()
+        for entry in ordered_data_files(manifest):
+            split = entry.split or "train"
+            groups = self._counted.get((split, shard_index[split]), [])
+            shard_index[split] += 1
+            for counts in groups:
+                tally.add_row_group(counts)
+            path = root / entry.path
+            tally.add_shard(
+                ShardInfo(
+                    path=entry.path,
+                    split=split,
+                    rows=sum(c.rows for c in groups),
+                    num_bytes=sum(c.num_bytes for c in groups),
+                    size=path.stat().st_size,
+                    row_groups=pq.read_metadata(path).num_row_groups,
+                )
+            )
+        return tally.finish()
 
 
 def _format_int(value: int | float) -> str:
