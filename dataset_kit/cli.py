@@ -70,6 +70,20 @@ class _Progress:
 
 
 _JOBS_HELP = "Worker processes (0 = one per CPU). Output is identical for any value."
+_TIMEZONE_HELP = (
+    "IANA zone (e.g. Europe/Berlin) of times the pages give without a zone; "
+    "without it such dates keep only the day."
+)
+_SOURCE_HELP = "Publisher name for every record."
+
+
+# For commands that read .txt page dumps besides other inputs.
+_page_timezone_option = click.option(
+    "--timezone", metavar="TZ", help="For .txt page dumps: " + _TIMEZONE_HELP
+)
+_page_source_option = click.option(
+    "--source", metavar="NAME", help="For .txt page dumps: publisher name for every record."
+)
 
 
 @cli.command()
@@ -101,6 +115,8 @@ _JOBS_HELP = "Worker processes (0 = one per CPU). Output is identical for any va
     help="rust: jsonschema-rs (fast). python: the reference jsonschema library, to "
     "cross-check a verdict.",
 )
+@_page_timezone_option
+@_page_source_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; only the exit status tells.")
 def validate(
     inputs: tuple[str, ...],
@@ -109,15 +125,17 @@ def validate(
     rejects: str | None,
     jobs: int,
     engine: str,
+    timezone: str | None,
+    source: str | None,
     quiet: bool,
 ) -> None:
     """Validate records against a JSON schema, with format checks on.
 
     INPUT is a file, a folder (searched recursively) or a glob: .jsonl/.ndjson
     (also .gz/.zst), .json (an object or an array of objects), .parquet, or .txt
-    page dumps (ingested on the fly). Every record is checked; bad lines (malformed
-    JSON, invalid UTF-8, truncated archives) are reported with file:line and the run
-    goes on.
+    page dumps (ingested on the fly, as `dataset-kit ingest` would, with --timezone
+    and --source). Every record is checked; bad lines (malformed JSON, invalid
+    UTF-8, truncated archives) are reported with file:line and the run goes on.
 
     Exit status: 0 all valid, 1 some records invalid, 2 usage error, unreadable
     input or invalid schema.
@@ -127,7 +145,9 @@ def validate(
       dataset-kit validate articles.jsonl
       dataset-kit validate 'dumps/**/*.jsonl.gz' --report report.json --rejects bad.jsonl
       dataset-kit validate corpus/ --schema my.schema.json --jobs 4
+      dataset-kit validate dumps/ --timezone Europe/Kyiv
     """
+    from .reading import PageOptions
     from .validation_run import validate as run_validation
 
     progress = _Progress("validated", enabled=not quiet)
@@ -139,6 +159,7 @@ def validate(
         jobs=jobs,
         engine=engine,
         progress=progress,
+        pages=PageOptions(timezone=timezone, source=source),
     )
     progress.done()
     if not quiet:
@@ -344,13 +365,8 @@ def stats(export_dir: str, as_json: bool) -> None:
     help="JSONL file for pages without an article, with the reason "
     "(default: OUT.rejects.jsonl beside the output).",
 )
-@click.option(
-    "--timezone",
-    metavar="TZ",
-    help="IANA zone (e.g. Europe/Berlin) of times the pages give without a zone; "
-    "without it such dates keep only the day.",
-)
-@click.option("--source", metavar="NAME", help="Publisher name for every record.")
+@click.option("--timezone", metavar="TZ", help=_TIMEZONE_HELP)
+@click.option("--source", metavar="NAME", help=_SOURCE_HELP)
 @click.option("--jobs", "-j", type=int, default=1, show_default=True, help=_JOBS_HELP)
 @click.option(
     "--keep-boilerplate",
@@ -458,6 +474,8 @@ def _export_options(func):  # type: ignore[no-untyped-def]
             metavar="SIZE",
             help="Largest shard on disk, e.g. 500MB, 2GB, 256MiB [default: 500MB].",
         ),
+        _page_timezone_option,
+        _page_source_option,
         click.option("--jobs", "-j", type=int, help=_JOBS_HELP + " [default: 1]"),
     ]
     for option in reversed(options):
@@ -495,6 +513,7 @@ def export(config_file: str | None, quiet: bool, **flags: object) -> None:
       dataset-kit export corpus/ --out ds --split train=0.8,validation=0.1,test=0.1
       dataset-kit export a.jsonl --out ds --split-by-date published_at:2024-01-01
       dataset-kit export a.jsonl --out ds --group-by source --near-keep one --jobs 4
+      dataset-kit export dumps/ --out ds --timezone Europe/Kyiv --source "Kyiv Post"
     """
     from .exporting import export as run_export
 

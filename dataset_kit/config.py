@@ -7,7 +7,8 @@ from three layers, later ones winning: the defaults, the config file, the flags.
 
 The file has an ``[export]`` table with one key per flag (``split``,
 ``split_by_date``, ``stratify``, ``group_by``, ``seed``, ``dedup``,
-``near_threshold``, ``near_keep``, ``max_shard_size``, ``jobs``, ``schema``, plus
+``near_threshold``, ``near_keep``, ``max_shard_size``, ``timezone``, ``source``,
+``jobs``, ``schema``, plus
 ``inputs`` and ``out``; relative paths are relative to the file's folder) and a
 ``[card]`` table that is handed unchanged to the dataset card writer. Other tables
 belong to other commands and are ignored here; an unknown key in ``[export]`` is an
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DatasetKitError
+from .reading import PageOptions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,6 +53,8 @@ class ExportSettings:
     near_threshold: float = 0.8
     near_keep: str = "cluster"
     max_shard_size: str = "500MB"
+    timezone: str | None = None
+    source: str | None = None
     jobs: int = 1
     card: Mapping[str, Any] = field(default_factory=dict)
 
@@ -77,6 +81,7 @@ class ExportSettings:
             raise DatasetKitError(
                 f"near_threshold must be between 0 and 1 (exclusive), got {self.near_threshold}"
             )
+        self.page_options().check()
         if self.stratify and self.split_by_date:
             raise DatasetKitError(
                 "--stratify and --split-by-date cannot be combined: a temporal split "
@@ -84,19 +89,9 @@ class ExportSettings:
             )
         return self
 
-    def recorded(self) -> dict[str, Any]:
-        """The settings that shape the output, for the manifest (no jobs, no paths)."""
-        return {
-            "split": self.split,
-            "split_by_date": self.split_by_date,
-            "stratify": self.stratify,
-            "group_by": self.group_by,
-            "seed": self.seed,
-            "dedup": self.dedup,
-            "near_threshold": self.near_threshold,
-            "near_keep": self.near_keep,
-            "max_shard_size": self.max_shard_size,
-        }
+    def page_options(self) -> PageOptions:
+        """How ``.txt`` page dumps among the inputs are ingested."""
+        return PageOptions(timezone=self.timezone, source=self.source)
 
 
 _KEYS = {f.name for f in fields(ExportSettings)} - {"card"}
@@ -113,6 +108,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "near_threshold": (float, int),
     "near_keep": (str,),
     "max_shard_size": (str, int),
+    "timezone": (str,),
+    "source": (str,),
     "jobs": (int,),
 }
 
@@ -224,39 +221,55 @@ def render_config(settings: ExportSettings, base: Path | None = None) -> str:
         "# Input files, folders or globs (.jsonl, .json, .parquet, .txt page dumps).",
         "inputs = [" + ", ".join(_toml_string(path_text(p)) for p in settings.inputs) + "]",
     ]
-    lines += optional(
-        "out",
-        path_text(settings.out) if settings.out else None,
-        "Export folder; rejects and report are written beside it.",
-        "dataset",
-    )
-    lines += optional(
-        "schema",
-        path_text(settings.schema) if settings.schema else None,
-        "JSON schema of one record (default: the bundled article schema).",
-        "article.schema.json",
-    )
-    lines += optional(
-        "split",
-        settings.split,
-        "Named splits and their ratios (any names: train, validation, test, ...).",
-        "train=0.9,test=0.1",
-    )
-    lines += optional(
-        "split_by_date",
-        settings.split_by_date,
-        "Temporal split FIELD:CUTOFF[,CUTOFF...]: records before the cutoff go to the first split.",
-        "published_at:2024-01-01",
-    )
-    lines += optional(
-        "stratify",
-        settings.stratify,
-        "Keep the split ratios within each value of a field.",
-        "source",
-    )
-    lines += optional(
-        "group_by", settings.group_by, "Keep all records sharing a value in one split.", "source"
-    )
+    # key, value (None: not set), what it is, an example to show commented out
+    optional_settings = [
+        (
+            "out",
+            path_text(settings.out) if settings.out else None,
+            "Export folder; rejects and report are written beside it.",
+            "dataset",
+        ),
+        (
+            "schema",
+            path_text(settings.schema) if settings.schema else None,
+            "JSON schema of one record (default: the bundled article schema).",
+            "article.schema.json",
+        ),
+        (
+            "split",
+            settings.split,
+            "Named splits and their ratios (any names: train, validation, test, ...).",
+            "train=0.9,test=0.1",
+        ),
+        (
+            "split_by_date",
+            settings.split_by_date,
+            "Temporal split FIELD:CUTOFF[,CUTOFF...]: records before the cutoff go to the "
+            "first split.",
+            "published_at:2024-01-01",
+        ),
+        (
+            "stratify",
+            settings.stratify,
+            "Keep the split ratios within each value of a field.",
+            "source",
+        ),
+        ("group_by", settings.group_by, "Keep all records sharing a value in one split.", "source"),
+        (
+            "timezone",
+            settings.timezone,
+            "For .txt page dumps: IANA zone of times a page gives without one.",
+            "Europe/Berlin",
+        ),
+        (
+            "source",
+            settings.source,
+            "For .txt page dumps: publisher name for every record.",
+            "NAME",
+        ),
+    ]
+    for key, value, comment, example in optional_settings:
+        lines += optional(key, value, comment, example)
     lines += [
         "# Seed of the split hash: another seed gives another (equally stable) split.",
         f"seed = {int(settings.seed)}",

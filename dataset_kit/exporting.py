@@ -83,9 +83,10 @@ from .manifest import (
 )
 from .parallel import ordered_map, resolve_jobs
 from .reading import (
+    PageOptions,
     ReadNotes,
     Record,
-    expand_inputs,
+    expand_inputs_named,
     input_kind,
     iter_jsonl_lines,
     parse_json_object,
@@ -236,7 +237,12 @@ def _value_bytes(value: Any) -> bytes:
 KeyTask = LineRange | RecordBatch | PageFiles
 
 
-def plan_key_tasks(paths: Sequence[Path], notes: ReadNotes) -> Iterator[KeyTask]:
+def plan_key_tasks(
+    paths: Sequence[Path],
+    notes: ReadNotes,
+    pages: PageOptions | None = None,
+    source_names: Sequence[str] | None = None,
+) -> Iterator[KeyTask]:
     """Export's tasks: byte ranges, page dumps in groups, batches of other records."""
     return tasks.plan_tasks(
         paths,
@@ -244,6 +250,8 @@ def plan_key_tasks(paths: Sequence[Path], notes: ReadNotes) -> Iterator[KeyTask]
         range_bytes=RANGE_BYTES,
         batch_records=BATCH_RECORDS,
         pages_per_task=PAGES_PER_TASK,
+        page_options=pages,
+        source_names=source_names,
     )
 
 
@@ -296,7 +304,9 @@ def _read_task(task: KeyTask, validator: Validator) -> _TaskRecords:
         return out
     if isinstance(task, PageFiles):
         records: Iterable[Record] = (
-            record for path in task.paths for record in read_file(Path(path), out.notes, path)
+            record
+            for path, name in task.named()
+            for record in read_file(Path(path), out.notes, path, task.options, name)
         )
     else:
         records = task.records
@@ -816,7 +826,8 @@ def export(
         if settings.dedup == "near"
         else None
     )
-    paths = expand_inputs(settings.inputs)
+    named_inputs = expand_inputs_named(settings.inputs)
+    paths = [path for path, _ in named_inputs]
     if any(
         out_dir.resolve() == p.resolve().parent or out_dir.resolve() in p.resolve().parents
         for p in paths
@@ -849,6 +860,7 @@ def export(
             spill_dir=str(spill_dir),
         )
         run = _Run(settings, paths, names, tmp)
+        run.source_names = [name for _, name in named_inputs]
         rejects_tmp = tmp / ".rejects.jsonl"
         with open(rejects_tmp, "wb", buffering=1 << 20) as rejects_out:
             keys = run.collect(plan, rejects_out, progress)
@@ -937,6 +949,7 @@ class _Run:
     ) -> None:
         self.settings = settings
         self.paths = list(paths)
+        self.source_names: list[str] | None = None  # see reading.source_name
         self.names = list(names)
         self.tmp = tmp
         self.notes = ReadNotes()
@@ -989,7 +1002,9 @@ class _Run:
         offsets: dict[str, int] = {}
         file_index: dict[str, int] = {}
         total = 0
-        tasks = enumerate(plan_key_tasks(self.paths, self.notes))
+        tasks = enumerate(
+            plan_key_tasks(self.paths, self.notes, self.settings.page_options(), self.source_names)
+        )
         for keys in ordered_map(
             _key_task,
             tasks,
@@ -1286,6 +1301,7 @@ class _Run:
                 "near_keep": settings.near_keep,
             },
             "max_shard_size": settings.max_shard_size,
+            "page_dumps": {"timezone": settings.timezone, "source": settings.source},
             "card": dict(settings.card),
         }
         validation = {

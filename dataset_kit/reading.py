@@ -44,6 +44,30 @@ _BOM = b"\xef\xbb\xbf"
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
+@dataclass(frozen=True, slots=True)
+class PageOptions:
+    """How ``.txt`` page dumps become records (see :func:`dataset_kit.ingesting.ingest_page`).
+
+    ``timezone`` (an IANA name) is the zone of times a page gives without one;
+    ``source`` overrides the publisher found on the page. Other inputs ignore them.
+    """
+
+    timezone: str | None = None
+    source: str | None = None
+
+    def check(self) -> PageOptions:
+        """Raise :class:`InputError` naming a timezone that does not exist; return self."""
+        from .ingesting.dates import parse_timezone
+
+        try:
+            parse_timezone(self.timezone)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        if self.source is not None and not self.source.strip():
+            raise InputError("--source must not be empty")
+        return self
+
+
 @dataclass(slots=True)
 class ReadProblem:
     """Why a line could not become a record: ``keyword`` names the kind of problem."""
@@ -125,9 +149,27 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
     nothing, a folder without supported files, or a file of an unsupported type.
     A file named twice is read once.
     """
+    return [path for path, _ in expand_inputs_named(inputs)]
+
+
+def source_name(path: Path, folder: Path | None = None) -> str:
+    """The name a page dump's record gives as ``source_file``.
+
+    The path inside ``folder`` when the page was found in a folder that was named
+    (``2023/a.txt`` for ``pages/2023/a.txt`` when ``pages`` was given), else the
+    path as given, or only the file name for an absolute path: a record must not tie
+    a published dataset to the folders of the machine that made it.
+    """
+    if folder is not None:
+        return path.relative_to(folder).as_posix()
+    return path.name if path.is_absolute() else path.as_posix()
+
+
+def expand_inputs_named(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, str]]:
+    """:func:`expand_inputs`, with each file's :func:`source_name`."""
     if not inputs:
         raise InputError("no input given: name at least one file, folder or glob")
-    files: list[Path] = []
+    files: list[tuple[Path, str]] = []
     for item in inputs:
         text = os.fspath(item)
         path = Path(text)
@@ -136,12 +178,12 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
                 raise InputError(
                     f"{text}: unsupported file type; supported: {SUPPORTED_DESCRIPTION}"
                 )
-            files.append(path)
+            files.append((path, source_name(path)))
         elif path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and input_kind(p) is not None)
             if not found:
                 raise InputError(f"{text}: folder holds no {SUPPORTED_DESCRIPTION} files")
-            files.extend(found)
+            files.extend((p, source_name(p, path)) for p in found)
         elif _GLOB_CHARS.search(text):
             matched = sorted(
                 Path(p)
@@ -150,16 +192,16 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
             )
             if not matched:
                 raise InputError(f"{text}: glob matched no {SUPPORTED_DESCRIPTION} files")
-            files.extend(matched)
+            files.extend((p, source_name(p)) for p in matched)
         else:
             raise InputError(f"{text}: no such file or folder")
-    unique: list[Path] = []
+    unique: list[tuple[Path, str]] = []
     seen: set[Path] = set()
-    for path in files:
+    for path, name in files:
         key = path.resolve()
         if key not in seen:
             seen.add(key)
-            unique.append(path)
+            unique.append((path, name))
     return unique
 
 
@@ -502,10 +544,16 @@ def _jsonable(value: Any) -> Any:
 PageReader = Callable[[Path, str, ReadNotes], Iterable[Record]]
 
 
-def _read_txt(path: Path, display: str, notes: ReadNotes) -> Iterator[Record]:
+def _read_txt(
+    path: Path,
+    display: str,
+    notes: ReadNotes,
+    pages: PageOptions | None = None,
+    name: str | None = None,
+) -> Iterator[Record]:
     from .ingesting import page_records
 
-    yield from page_records(path, display, notes)
+    yield from page_records(path, display, notes, pages, name or source_name(path))
 
 
 READERS: dict[str, PageReader] = {
@@ -517,32 +565,47 @@ READERS: dict[str, PageReader] = {
 
 
 def read_file(
-    path: Path, notes: ReadNotes | None = None, display: str | None = None
+    path: Path,
+    notes: ReadNotes | None = None,
+    display: str | None = None,
+    pages: PageOptions | None = None,
+    name: str | None = None,
 ) -> Iterator[Record]:
-    """Stream the records of one file, choosing the reader from its suffix."""
+    """Stream the records of one file, choosing the reader from its suffix.
+
+    ``pages`` says how a ``.txt`` page dump is ingested (default: no timezone, the
+    publisher found on the page); ``name`` is its record's ``source_file`` (default:
+    :func:`source_name` of ``path``).
+    """
     kind = input_kind(path)
     if kind is None:
         raise InputError(f"{path}: unsupported file type; supported: {SUPPORTED_DESCRIPTION}")
     try:
-        yield from READERS[kind](path, display or str(path), notes or ReadNotes())
+        if kind == "txt":
+            yield from _read_txt(path, display or str(path), notes or ReadNotes(), pages, name)
+        else:
+            yield from READERS[kind](path, display or str(path), notes or ReadNotes())
     except PermissionError as exc:
         raise InputError(f"{display or path}: cannot be read: {exc.strerror}") from exc
 
 
 def read_records(
-    inputs: Sequence[str | os.PathLike[str]], notes: ReadNotes | None = None
+    inputs: Sequence[str | os.PathLike[str]],
+    notes: ReadNotes | None = None,
+    pages: PageOptions | None = None,
 ) -> Iterator[Record]:
     """Stream every record of every input, in order, with provenance.
 
     This is the entry point of every pipeline: ``inputs`` are files, folders or globs
     (see :func:`expand_inputs`). Pass a :class:`ReadNotes` to learn about BOMs, CRLF
     line ends and blank lines that were accepted on the way. Raises
-    :class:`InputError` when the inputs hold no record at all.
+    :class:`InputError` when the inputs hold no record at all. ``pages`` says how
+    ``.txt`` page dumps are ingested (see :class:`PageOptions`).
     """
     notes = notes if notes is not None else ReadNotes()
     produced = 0
-    for path in expand_inputs(inputs):
-        for record in read_file(path, notes):
+    for path, name in expand_inputs_named(inputs):
+        for record in read_file(path, notes, pages=pages, name=name):
             produced += 1
             yield record
     if produced == 0:

@@ -19,7 +19,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .reading import COMPRESSED_SUFFIXES, ReadNotes, Record, input_kind, read_file
+from .reading import (
+    COMPRESSED_SUFFIXES,
+    PageOptions,
+    ReadNotes,
+    Record,
+    input_kind,
+    read_file,
+    source_name,
+)
 
 
 @dataclass(frozen=True)
@@ -41,9 +49,16 @@ class RecordBatch:
 
 @dataclass(frozen=True)
 class PageFiles:
-    """Page dumps (.txt) that the worker reads and ingests itself."""
+    """Page dumps (.txt) that the worker reads and ingests itself, with ``options``;
+    ``names`` are their records' ``source_file`` (see :func:`reading.source_name`)."""
 
     paths: list[str]
+    options: PageOptions | None = None
+    names: list[str] | None = None
+
+    def named(self) -> list[tuple[str, str | None]]:
+        """``(path, source_file name)`` of each page."""
+        return list(zip(self.paths, self.names or [None] * len(self.paths), strict=True))
 
 
 Task = LineRange | RecordBatch | PageFiles
@@ -77,23 +92,29 @@ def plan_tasks(
     range_bytes: int,
     batch_records: int,
     pages_per_task: int,
+    page_options: PageOptions | None = None,
+    source_names: Sequence[str] | None = None,
 ) -> Iterator[Task]:
     """Cut ``paths`` into tasks, lazily, in input order.
 
     A task never mixes files, except that consecutive page dumps are grouped
-    ``pages_per_task`` at a time (1 keeps every task to one file).
+    ``pages_per_task`` at a time (1 keeps every task to one file). Page dumps are
+    ingested with ``page_options``; ``source_names`` (one per path, from
+    :func:`reading.expand_inputs_named`) name their records' ``source_file``.
     """
     pages: list[str] = []
-    for path in paths:
+    names: list[str] = []
+    for index, path in enumerate(paths):
         if input_kind(path) == "txt":
             pages.append(str(path))
+            names.append(source_names[index] if source_names else source_name(path))
             if len(pages) >= pages_per_task:
-                yield PageFiles(pages)
-                pages = []
+                yield PageFiles(pages, page_options, names)
+                pages, names = [], []
             continue
         if pages:
-            yield PageFiles(pages)
-            pages = []
+            yield PageFiles(pages, page_options, names)
+            pages, names = [], []
         if is_plain_jsonl(path):
             for start, end in line_aligned_ranges(path, path.stat().st_size, range_bytes):
                 yield LineRange(str(path), str(path), start, end)
@@ -107,4 +128,4 @@ def plan_tasks(
         if batch:
             yield RecordBatch(batch)
     if pages:
-        yield PageFiles(pages)
+        yield PageFiles(pages, page_options, names)

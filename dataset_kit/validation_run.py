@@ -28,9 +28,10 @@ from .atomic import atomic_output_file
 from .errors import InputError
 from .parallel import ordered_map
 from .reading import (
+    PageOptions,
     ReadNotes,
     Record,
-    expand_inputs,
+    expand_inputs_named,
     iter_jsonl_lines,
     parse_json_object,
     read_file,
@@ -200,7 +201,7 @@ def _run_task(task: Task) -> TaskResult:
         # Every line was numbered, blank or not: the count the next range starts from.
         return TaskResult(display, records, valid, number, notes, invalid)
     batch: Iterable[Record] = (
-        task.records if isinstance(task, RecordBatch) else _read_files(task.paths, notes)
+        task.records if isinstance(task, RecordBatch) else _read_pages(task, notes)
     )
     file = task.paths[0] if isinstance(task, PageFiles) else ""
     for record in batch:
@@ -223,15 +224,20 @@ def _run_task(task: Task) -> TaskResult:
     return TaskResult(file, records, valid, 0, notes, invalid)
 
 
-def _read_files(paths: list[str], notes: ReadNotes) -> Iterator[Record]:
-    for path in paths:
-        yield from read_file(Path(path), notes, path)
+def _read_pages(task: PageFiles, notes: ReadNotes) -> Iterator[Record]:
+    for path, name in task.named():
+        yield from read_file(Path(path), notes, path, task.options, name)
 
 
 # --- planning ------------------------------------------------------------------------
 
 
-def plan_tasks(paths: Sequence[Path], notes: ReadNotes) -> Iterator[Task]:
+def plan_tasks(
+    paths: Sequence[Path],
+    notes: ReadNotes,
+    pages: PageOptions | None = None,
+    source_names: Sequence[str] | None = None,
+) -> Iterator[Task]:
     """Validation's tasks: one file each (per-file counts rely on it), in input order."""
     return tasks.plan_tasks(
         paths,
@@ -239,6 +245,8 @@ def plan_tasks(paths: Sequence[Path], notes: ReadNotes) -> Iterator[Task]:
         range_bytes=RANGE_BYTES,
         batch_records=BATCH_RECORDS,
         pages_per_task=1,
+        page_options=pages,
+        source_names=source_names,
     )
 
 
@@ -324,6 +332,7 @@ def validate(
     assert_formats: bool = True,
     engine: str = "rust",
     progress: Callable[[int], None] | None = None,
+    pages: PageOptions | None = None,
 ) -> ValidationResult:
     """Validate every record of ``inputs`` and return the totals.
 
@@ -331,7 +340,8 @@ def validate(
     bundled article schema). ``report`` writes the JSON report, ``rejects`` the
     invalid records with their errors; both appear only when the run completes.
     ``engine`` is ``rust`` (jsonschema-rs, the default) or ``python`` (the reference
-    ``jsonschema`` implementation, slower, for cross-checking a verdict).
+    ``jsonschema`` implementation, slower, for cross-checking a verdict). ``pages``
+    says how ``.txt`` page dumps are ingested (timezone, publisher).
     Raises :class:`~dataset_kit.errors.InputError` when the inputs are missing or
     hold no record, :class:`~dataset_kit.errors.SchemaError` for a bad schema.
     """
@@ -342,7 +352,10 @@ def validate(
     base_dir = str(Path(schema_path).resolve().parent) if schema_path else None
     # Build one here first, so that a broken schema fails before any input is read.
     Validator(schema, assert_formats=assert_formats, base_dir=base_dir, engine=engine)
-    paths = expand_inputs(inputs)
+    if pages is not None:
+        pages.check()
+    named = expand_inputs_named(inputs)
+    paths = [path for path, _ in named]
     result = ValidationResult()
     for path in paths:
         result.files[str(path)] = {"records": 0, "invalid": 0}
@@ -354,7 +367,7 @@ def validate(
             offsets: dict[str, int] = {}
             for task_result in ordered_map(
                 _run_task,
-                plan_tasks(paths, result.notes),
+                plan_tasks(paths, result.notes, pages, [name for _, name in named]),
                 jobs=jobs,
                 initializer=_init_worker,
                 initargs=(schema, assert_formats, base_dir, engine),

@@ -38,7 +38,7 @@ from .extract import Article, Rejection, extract
 from .language import detect_language
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..reading import ReadNotes, Record
+    from ..reading import PageOptions, ReadNotes, Record
     from .run import IngestSummary as IngestSummary
     from .run import ingest as ingest
 
@@ -183,17 +183,30 @@ def _record(
     }
 
 
-def page_records(path: Path, display: str, notes: ReadNotes) -> Iterator[Record]:
+def page_records(
+    path: Path,
+    display: str,
+    notes: ReadNotes,
+    options: PageOptions | None = None,
+    source_file: str | None = None,
+) -> Iterator[Record]:
     """Records of one ``.txt`` page dump, for :func:`dataset_kit.reading.read_records`.
 
     Yields one :class:`~dataset_kit.reading.Record` at line 1: the article, or a read
     problem of kind ``"ingest"`` naming why the page was rejected, so that
     ``validate`` and ``export`` count and report it like any other bad input.
+    ``source_file`` is the record's ``source_file`` (default: ``display``).
     """
-    from ..reading import ReadProblem, Record
+    from ..reading import PageOptions, ReadProblem, Record
 
     data = path.read_bytes()
-    result = ingest_page(data, source_file=display)
+    options = options or PageOptions()
+    result = ingest_page(
+        data,
+        source_file=source_file or display,
+        source=options.source,
+        timezone=options.timezone,
+    )
     where = f"{display}:1"
     if result.encoding not in ("utf-8", "binary"):
         notes.add(f"page dumps decoded as {result.encoding} (not UTF-8)", where)

@@ -28,6 +28,7 @@ import orjson
 from ..atomic import atomic_output_file
 from ..errors import InputError
 from ..parallel import ordered_map
+from ..reading import source_name
 from . import ingest_page
 from .dates import parse_timezone
 
@@ -117,7 +118,7 @@ def discover_pages(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path,
         path = Path(text)
         if path.is_dir():
             pages = sorted(
-                (p.relative_to(path).as_posix(), p)
+                (source_name(p, path), p)
                 for p in path.rglob("*")
                 if p.suffix.lower() == ".txt" and p.is_file()
             )
@@ -130,7 +131,7 @@ def discover_pages(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path,
                     f"{text}: ingest reads .txt page dumps (one page per file); "
                     "records in JSONL, JSON or Parquet go straight to validate or export"
                 )
-            found.append((path, _display(path)))
+            found.append((path, source_name(path)))
         elif _GLOB_CHARS & set(text):
             matched = sorted(
                 Path(p)
@@ -139,7 +140,7 @@ def discover_pages(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path,
             )
             if not matched:
                 raise InputError(f"{text}: glob matched no .txt files")
-            found.extend((p, _display(p)) for p in matched)
+            found.extend((p, source_name(p)) for p in matched)
         else:
             raise InputError(f"{text}: no such file or folder")
     unique: list[tuple[Path, str]] = []
@@ -150,11 +151,6 @@ def discover_pages(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path,
             seen.add(key)
             unique.append((path, display))
     return unique
-
-
-def _display(path: Path) -> str:
-    # Absolute paths would tie the records to this machine; keep the name only.
-    return path.name if path.is_absolute() else path.as_posix()
 
 
 _config: dict[str, Any] = {}
