@@ -1151,6 +1151,8 @@ class _Run:
                 schema,
                 max_shard_bytes,
                 on_row_group=None if row_groups is None else partial(row_groups.add, name),
+                # Pass 1's workers are done; all but one of their cores encode.
+                threads=max(1, resolve_jobs(self.settings.jobs) - 1),
             )
             for name in self.names
         ]
@@ -1159,9 +1161,9 @@ class _Run:
                 if not task.rows:
                     continue
                 assert task.spill is not None
-                with pa.OSFile(task.spill, "rb") as source:
-                    # Each key task spills exactly one batch.
-                    batch = pa.ipc.open_file(source).get_batch(0)
+                # Each key task spills exactly one batch. Mapped, not read: the spill
+                # is in the page cache, and the batch's buffers keep the mapping alive.
+                batch = pa.ipc.open_file(pa.memory_map(task.spill)).get_batch(0)
                 lo, hi = task.start, task.start + task.rows
                 splits = plan.split[lo:hi]
                 for row in np.flatnonzero(plan.status[lo:hi] == DUPLICATE_ID):
@@ -1185,6 +1187,8 @@ class _Run:
             shards: list[ShardInfo] = []
             for writer in writers:
                 shards.extend(writer.close())
+            if row_groups is not None:
+                row_groups.wait()  # the tables it counts map the spill, removed next
             return shards
         except BaseException:
             for writer in writers:

@@ -765,6 +765,12 @@ class WrittenRowGroups:
             while len(self._pending) > self._in_flight:
                 self._collect_oldest()
 
+    def wait(self) -> None:
+        """Finish counting what was added (its tables can then be released)."""
+        with self._lock:
+            while self._pending:
+                self._collect_oldest()
+
     def _collect_oldest(self) -> None:
         key, future = self._pending.pop(0)
         self._counted.setdefault(key, []).append(future.result())
@@ -778,9 +784,7 @@ class WrittenRowGroups:
         import pyarrow.parquet as pq
 
         root = Path(export_dir)
-        with self._lock:
-            while self._pending:
-                self._collect_oldest()
+        self.wait()
         self.close()
         tally = _Tally(list(shard_schema(root, manifest).names))
         shard_index: Counter[str] = Counter()
