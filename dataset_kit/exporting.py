@@ -1114,13 +1114,8 @@ class _Run:
             task = self.tasks[int(t)]
             rows = wanted[task_of == t] - task.start
             assert task.spill is not None
-            with pa.OSFile(task.spill, "rb") as source:
-                reader = pa.ipc.open_file(source)
-                column_index = reader.schema.get_field_index("id")
-                reader = pa.ipc.open_file(
-                    source, options=pa.ipc.IpcReadOptions(included_fields=[column_index])
-                )
-                ids = reader.get_batch(0).column(0)
+            # Mapped: only the pages of the id column are touched.
+            ids = pa.ipc.open_file(pa.memory_map(task.spill)).get_batch(0).column("id")
             for row, value in zip(rows.tolist(), ids.take(pa.array(rows)).to_pylist(), strict=True):
                 found[int(row + task.start)] = value
         return found
@@ -1141,9 +1136,11 @@ class _Run:
         """
         index = np.arange(keys.size, dtype=np.int64)
         clustered = (plan.representative != index) & (plan.split >= 0)
-        rep_ids = self.lookup_ids(plan.representative[clustered])
         reused = np.flatnonzero(plan.status == DUPLICATE_ID)
-        first_ids = self.lookup_ids(plan.kept_copy_of[reused])
+        # One pass over the spill for both kinds of id that pass 2 needs.
+        known_ids = self.lookup_ids(
+            np.concatenate([plan.representative[clustered], plan.kept_copy_of[reused]])
+        )
         writers = [
             SplitWriter(
                 self.tmp,
@@ -1167,7 +1164,7 @@ class _Run:
                 lo, hi = task.start, task.start + task.rows
                 splits = plan.split[lo:hi]
                 for row in np.flatnonzero(plan.status[lo:hi] == DUPLICATE_ID):
-                    self._reject_reused_id(batch, int(row), lo, keys, plan, first_ids, rejects_out)
+                    self._reject_reused_id(batch, int(row), lo, keys, plan, known_ids, rejects_out)
                 ids = batch.column("id")
                 if not pa.types.is_string(ids.type):
                     ids = pc.cast(ids, pa.string())
@@ -1175,7 +1172,7 @@ class _Run:
                 if len(moved):
                     values = ids.to_pylist()
                     for row in moved.tolist():
-                        values[row] = str(rep_ids[int(plan.representative[lo + row])])
+                        values[row] = str(known_ids[int(plan.representative[lo + row])])
                     ids = pa.array(values, type=pa.string())
                 full = pa.RecordBatch.from_arrays([*batch.columns, ids], schema=schema)
                 for code, writer in enumerate(writers):
