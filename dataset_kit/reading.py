@@ -57,12 +57,15 @@ class PageOptions:
 
     def check(self) -> PageOptions:
         """Raise :class:`InputError` naming a timezone that does not exist; return self."""
-        from .ingesting.dates import parse_timezone
+        if self.timezone is not None:
+            # Imported only when needed: the ingest package is big, and a run on JSON
+            # Lines should not pay for loading it.
+            from .ingesting.dates import parse_timezone
 
-        try:
-            parse_timezone(self.timezone)
-        except ValueError as exc:
-            raise InputError(str(exc)) from None
+            try:
+                parse_timezone(self.timezone)
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
         if self.source is not None and not self.source.strip():
             raise InputError("--source must not be empty")
         return self

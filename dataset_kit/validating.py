@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,8 +159,10 @@ class Validator:
         except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
             raise SchemaError(f"schema cannot be compiled: {exc}") from exc
         self._long_strings = long_string_properties(schema)
+        self._swaps = [0] * len(self._long_strings)
+        self._sampled = 0
         if self._long_strings:
-            self.is_valid = self._is_valid_via_prefixes  # type: ignore[method-assign]
+            self.is_valid = self._is_valid_sampling  # type: ignore[method-assign]
         else:
             # Bound straight to the Rust method: this call runs once per record.
             self.is_valid = self._rs.is_valid  # type: ignore[method-assign]
@@ -212,6 +214,33 @@ class Validator:
                 instance[name] = value
         return self._rs.is_valid(instance)
 
+    def _is_valid_sampling(self, instance: Any) -> bool:
+        # Looking up every candidate property costs more than it saves for those
+        # that are short in practice (ids, names, titles). The first records show
+        # which properties are long; from then on only those are swapped. Verdicts are the
+        # same either way: the shortcut is exact, this only decides where to use it.
+        if type(instance) is dict:
+            for index, (name, _, _) in enumerate(self._long_strings):
+                value = instance.get(name)
+                self._swaps[index] += type(value) is str and len(value) > _WORTH_A_PREFIX
+        verdict = self._is_valid_via_prefixes(instance)
+        self._sampled += 1
+        if self._sampled == _SAMPLE_RECORDS:
+            self._long_strings = [
+                prop
+                for prop, swaps in zip(self._long_strings, self._swaps, strict=True)
+                if swaps * 4 >= _SAMPLE_RECORDS
+            ]
+            if len(self._long_strings) == 1:
+                self.is_valid = _one_prefix_check(  # type: ignore[method-assign]
+                    self._rs.is_valid, *self._long_strings[0]
+                )
+            elif self._long_strings:
+                self.is_valid = self._is_valid_via_prefixes  # type: ignore[method-assign]
+            else:
+                self.is_valid = self._rs.is_valid  # type: ignore[method-assign]
+        return verdict
+
     def errors(self, instance: Any) -> list[Issue]:
         """Every reason ``instance`` is invalid, in a deterministic order; [] if valid."""
         return [_issue(error) for error in self._rs.iter_errors(instance)]
@@ -237,6 +266,11 @@ _PREFIX_SAFE_STRING_KEYWORDS = frozenset(
 # can look past the match's end: "$", word boundaries, lookaheads, end anchors.
 _LOOKS_PAST_MATCH = re.compile(r"\$|\\[bBzZ]|\(\?[=!]")
 PREFIX_CHARS = 64
+# Records a Validator looks at before it settles which long-string properties to
+# shortcut: those longer than _WORTH_A_PREFIX characters in at least a quarter of
+# them (below that, encoding the value costs less than looking it up).
+_SAMPLE_RECORDS = 256
+_WORTH_A_PREFIX = 1024
 
 
 def long_string_properties(schema: Any) -> list[tuple[str, int, float]]:
@@ -274,6 +308,26 @@ def long_string_properties(schema: Any) -> list[tuple[str, int, float]]:
             continue
         found.append((name, max(PREFIX_CHARS, min_length), max_length))
     return found
+
+
+def _one_prefix_check(
+    rust_is_valid: Any, name: str, keep: int, max_length: float
+) -> Callable[[Any], bool]:
+    """:meth:`Validator._is_valid_via_prefixes` for one property (the usual case:
+    the article text), without its loop: this runs once per record."""
+
+    def is_valid(instance: Any) -> bool:
+        value = instance.get(name) if type(instance) is dict else None
+        if type(value) is not str or not keep < len(value) <= max_length:
+            return rust_is_valid(instance)
+        instance[name] = value[:keep]
+        try:
+            verdict = rust_is_valid(instance)
+        finally:
+            instance[name] = value
+        return verdict or rust_is_valid(instance)
+
+    return is_valid
 
 
 def _python_validator(schema: Any, assert_formats: bool, retrieve: Any) -> Any:

@@ -127,3 +127,44 @@ def test_article_verdicts_unchanged_by_the_shortcut():
     ]
     for record in cases:
         assert validator.is_valid(record) == reference(record), record
+
+
+def test_after_a_sample_only_properties_long_in_practice_are_swapped():
+    schema = load_schema()
+    reference = _reference(schema)
+    validator = Validator(schema)
+    rng = random.Random(7)
+    records = []
+    for n in range(600):
+        text = ("Word " * rng.randint(250, 400)) if n % 10 else " " * 2000  # some invalid
+        records.append(article(n, text=text, title="T" * 80))
+    for record in records[:256]:
+        assert validator.is_valid(record) == reference(record)
+    # The text is long; the 80-character title is not worth a lookup.
+    assert [name for name, _, _ in validator._long_strings] == ["text"]
+    assert validator.is_valid.__qualname__.startswith("_one_prefix_check")
+    for record in records[256:]:
+        before = dict(record)
+        assert validator.is_valid(record) == reference(record)
+        assert record == before
+
+
+def test_without_long_values_the_engine_is_called_directly():
+    schema = load_schema()
+    validator = Validator(schema)
+    for n in range(256):
+        validator.is_valid(article(n))
+    assert validator.is_valid == validator._rs.is_valid
+    assert not validator.is_valid(article(1, title=""))
+
+
+def test_two_long_properties_keep_the_general_check():
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}, "b": {"type": "string", "pattern": "\\S"}},
+    }
+    reference, validator = _reference(schema), Validator(schema)
+    for n in range(300):
+        record = {"a": "x" * 2000, "b": " " * 1500 + ("y" if n % 3 else "")}
+        assert validator.is_valid(record) == reference(record)
+    assert validator.is_valid == validator._is_valid_via_prefixes
