@@ -918,7 +918,7 @@ def _written_row_groups(schema: pa.Schema) -> Any:
         return None
     if not all(can_predict_nbytes(field_.type) for field_ in schema):
         return None
-    return WrittenRowGroups()
+    return WrittenRowGroups(list(schema.names))
 
 
 def _write_card(
@@ -939,6 +939,13 @@ def _write_card(
         statistics=None if row_groups is None else row_groups.statistics(tmp, load_manifest(tmp)),
     )
     return list(card.warnings)
+
+
+def _clustered(plan: SplitPlan, lo: int, hi: int) -> np.ndarray:
+    """Which written records of ``lo:hi`` take their cluster's id (per slice, so that
+    pass 2 holds no array over all records for it)."""
+    index = np.arange(lo, hi, dtype=np.int64)
+    return (plan.representative[lo:hi] != index) & (plan.split[lo:hi] >= 0)
 
 
 class _Run:
@@ -1132,14 +1139,18 @@ class _Run:
         """Pass 2: stream the spill back, attach cluster ids, write each split's shards.
 
         ``row_groups`` (a :class:`~dataset_kit.statistics.WrittenRowGroups`) is given
-        every row group as it is written, to count the card's statistics.
+        every batch of rows and every row group written, to count the card's
+        statistics.
         """
-        index = np.arange(keys.size, dtype=np.int64)
-        clustered = (plan.representative != index) & (plan.split >= 0)
         reused = np.flatnonzero(plan.status == DUPLICATE_ID)
         # One pass over the spill for both kinds of id that pass 2 needs.
         known_ids = self.lookup_ids(
-            np.concatenate([plan.representative[clustered], plan.kept_copy_of[reused]])
+            np.concatenate(
+                [
+                    plan.representative[_clustered(plan, 0, keys.size)],
+                    plan.kept_copy_of[reused],
+                ]
+            )
         )
         writers = [
             SplitWriter(
@@ -1148,8 +1159,6 @@ class _Run:
                 schema,
                 max_shard_bytes,
                 on_row_group=None if row_groups is None else partial(row_groups.add, name),
-                # Pass 1's workers are done; all but one of their cores encode.
-                threads=max(1, resolve_jobs(self.settings.jobs) - 1),
             )
             for name in self.names
         ]
@@ -1168,7 +1177,7 @@ class _Run:
                 ids = batch.column("id")
                 if not pa.types.is_string(ids.type):
                     ids = pc.cast(ids, pa.string())
-                moved = np.flatnonzero(clustered[lo:hi])
+                moved = np.flatnonzero(_clustered(plan, lo, hi))
                 if len(moved):
                     values = ids.to_pylist()
                     for row in moved.tolist():
@@ -1177,21 +1186,19 @@ class _Run:
                 full = pa.RecordBatch.from_arrays([*batch.columns, ids], schema=schema)
                 for code, writer in enumerate(writers):
                     mask = splits == code
-                    if mask.all():
-                        writer.write(full)
-                    elif mask.any():
-                        writer.write(full.filter(pa.array(mask)))
+                    if not mask.any():
+                        continue
+                    rows = full if mask.all() else full.filter(pa.array(mask))
+                    if row_groups is not None:
+                        row_groups.add_rows(rows)
+                    writer.write(rows)
             shards: list[ShardInfo] = []
             for writer in writers:
                 shards.extend(writer.close())
-            if row_groups is not None:
-                row_groups.wait()  # the tables it counts map the spill, removed next
             return shards
         except BaseException:
             for writer in writers:
                 writer.abort()
-            if row_groups is not None:
-                row_groups.close()
             raise
 
     def _reject_reused_id(

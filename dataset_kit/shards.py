@@ -18,11 +18,8 @@ group that could take it past ``max_shard_bytes`` on disk; the check uses the ro
 group's *uncompressed* size as the bound on what it can add, so a shard never
 exceeds the limit and is filled to within one row group of it.
 
-Row groups are encoded and compressed by a few threads at a time, each into a
-one-row-group Parquet file in memory, and joined into the shard in order (see
-:mod:`dataset_kit.parquet_assembly`), while the caller prepares the next rows: one
-split's shard is no longer written by a single thread, and the bytes do not depend
-on how many threads there are.
+Each split's row groups are encoded and compressed by one background thread, in
+order, while the caller prepares the next rows; the bytes are the same as without it.
 """
 
 from __future__ import annotations
@@ -32,10 +29,8 @@ import queue
 import re
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -43,7 +38,6 @@ import pyarrow.parquet as pq
 
 from .errors import DatasetKitError
 from .manifest import sha256_file
-from .parquet_assembly import ParquetAssembler, encode_row_group
 
 ROW_GROUP_BYTES = 16 << 20
 DEFAULT_MAX_SHARD_SIZE = "500MB"
@@ -184,8 +178,7 @@ class SplitWriter:
     """Writes the rows of one split, in the order given, as size-capped shards.
 
     Call :meth:`write` with record batches (any sizes) and :meth:`close` once; it
-    returns the shards in order. ``threads`` row groups are encoded at a time; the
-    bytes do not depend on it. Memory holds a few row groups of rows.
+    returns the shards in order. Memory holds at most one row group of rows.
     ``on_row_group(shard_index, table)`` is called, from the writing thread, with each
     row group once it is written (``export`` counts the card's statistics there).
     """
@@ -198,7 +191,6 @@ class SplitWriter:
         max_shard_bytes: int,
         row_group_bytes: int = ROW_GROUP_BYTES,
         on_row_group: Callable[[int, pa.Table], None] | None = None,
-        threads: int = 1,
     ) -> None:
         self.export_dir = Path(export_dir)
         self.split = split
@@ -213,21 +205,15 @@ class SplitWriter:
         self._temp_paths: list[Path] = []
         self._shard_rows: list[int] = []
         self._shard_num_bytes: list[int] = []
-        self._file: BinaryIO | None = None
-        self._assembler: ParquetAssembler | None = None
+        self._sink: pa.NativeFile | None = None
+        self._writer: pq.ParquetWriter | None = None
         self._footer_reserve = 0
         self.rows = 0
         self.num_bytes = 0
-        self._options = _writer_options()
-        # Row groups are encoded by a pool of threads (pyarrow releases the GIL) as
-        # soon as they are cut, and joined into the shard in order by one background
-        # thread; the queue holds at most one row group waiting to be joined.
-        self._encoders = ThreadPoolExecutor(
-            max_workers=max(1, threads), thread_name_prefix=f"encode-{split}"
-        )
-        self._queue: queue.Queue[tuple[pa.Table, int, Future[bytes]] | None] = queue.Queue(
-            maxsize=1
-        )
+        # Row groups are encoded and compressed by a background thread (pyarrow releases
+        # the GIL there) while the caller prepares the next rows; the queue holds at most
+        # one finished row group, so memory grows by one row group at most.
+        self._queue: queue.Queue[tuple[pa.Table, int] | None] = queue.Queue(maxsize=1)
         self._failure: BaseException | None = None
         self._thread: threading.Thread | None = None
 
@@ -262,8 +248,7 @@ class SplitWriter:
             self._thread = threading.Thread(target=self._drain, daemon=True)
             self._thread.start()
         self._raise_failure()
-        encoded = self._encoders.submit(encode_row_group, table, self.schema, self._options)
-        self._queue.put((table, size, encoded))
+        self._queue.put((table, size))
 
     def _drain(self) -> None:
         while True:
@@ -287,21 +272,18 @@ class SplitWriter:
             self._thread = None
         self._raise_failure()
 
-    def _write_row_group(
-        self, table: pa.Table, size: int, encoded: Future[bytes] | None = None
-    ) -> None:
+    def _write_row_group(self, table: pa.Table, size: int) -> None:
         footer = len(self.schema) * _FOOTER_PER_COLUMN + (size >> 16) * _FOOTER_PER_64K
         bound = int(size * 1.05) + footer
-        if (
-            self._assembler is not None
-            and self._assembler.tell() + bound + self._footer_reserve + _FOOTER_BASE
-            > self.max_shard_bytes
-        ):
-            self._close_shard()
-        if self._assembler is None and bound + _FOOTER_BASE > self.max_shard_bytes:
+        if self._writer is not None:
+            assert self._sink is not None
+            if (
+                self._sink.tell() + bound + self._footer_reserve + _FOOTER_BASE
+                > self.max_shard_bytes
+            ):
+                self._close_shard()
+        if self._writer is None and bound + _FOOTER_BASE > self.max_shard_bytes:
             if table.num_rows > 1:
-                if encoded is not None:
-                    encoded.cancel()
                 half = table.num_rows // 2
                 sizes = np.concatenate(
                     [row_nbytes(b) for b in table.to_batches()] or [np.zeros(0, np.int64)]
@@ -314,15 +296,10 @@ class SplitWriter:
                 f"more than --max-shard-size ({format_size(self.max_shard_bytes)}); raise "
                 "--max-shard-size"
             )
-        part = (
-            encoded.result()
-            if encoded is not None
-            else encode_row_group(table, self.schema, self._options)
-        )
-        if self._assembler is None:
+        if self._writer is None:
             self._open_shard()
-        assert self._assembler is not None
-        self._assembler.append(part)
+        assert self._writer is not None
+        self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
         if self.on_row_group is not None:
             self.on_row_group(len(self._temp_paths) - 1, table)
         self._footer_reserve += footer
@@ -336,16 +313,17 @@ class SplitWriter:
         self._temp_paths.append(path)
         self._shard_rows.append(0)
         self._shard_num_bytes.append(0)
-        self._file = open(path, "wb")  # noqa: SIM115 - closed in _close_shard or abort
-        self._assembler = ParquetAssembler(self._file)
+        self._sink = pa.OSFile(str(path), "wb")
+        self._writer = pq.ParquetWriter(self._sink, self.schema, **_writer_options())
         self._footer_reserve = 0
 
     def _close_shard(self) -> None:
-        if self._assembler is not None and self._file is not None:
-            self._assembler.close()
-            self._file.close()
-            self._assembler = None
-            self._file = None
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
         size = self._temp_paths[-1].stat().st_size
         if size > self.max_shard_bytes:  # pragma: no cover - the bound above prevents it
             raise DatasetKitError(
@@ -353,23 +331,14 @@ class SplitWriter:
                 f"{size} bytes, over the {self.max_shard_bytes}-byte limit"
             )
 
-    def _write_empty_shard(self) -> None:
-        # An empty split still gets one shard (with no row group) so the split exists.
-        path = self._data_dir / f".{self.split}-00000.parquet.partial"
-        self._temp_paths.append(path)
-        self._shard_rows.append(0)
-        self._shard_num_bytes.append(0)
-        pq.ParquetWriter(str(path), self.schema, **self._options).close()
-
     def close(self) -> list[ShardInfo]:
         """Finish the split: flush, close, rename shards to their final names."""
         self._flush()
         self._finish_thread()
-        self._encoders.shutdown()
         if not self._temp_paths:
-            self._write_empty_shard()
-        else:
-            self._close_shard()
+            # An empty split still gets one (empty) shard so the split exists.
+            self._open_shard()
+        self._close_shard()
         count = len(self._temp_paths)
         shards = []
         for index, temp in enumerate(self._temp_paths):
@@ -394,8 +363,11 @@ class SplitWriter:
             self._queue.put(None)
             self._thread.join()
             self._thread = None
-        self._encoders.shutdown(wait=True, cancel_futures=True)
-        if self._file is not None:
-            self._file.close()
-        self._file = None
-        self._assembler = None
+        try:
+            if self._writer is not None:
+                self._writer.close()
+        finally:
+            if self._sink is not None:
+                self._sink.close()
+            self._writer = None
+            self._sink = None

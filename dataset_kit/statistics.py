@@ -8,7 +8,7 @@ parallel (decoding and counting run in pyarrow and numpy, which release the GIL)
 with at most 2 row groups per thread (plus one) in flight, so memory is bounded by a
 few row groups' text plus the counters, whose size grows with the number of distinct
 sources, languages, publication days and text lengths, not with the number of
-articles. ``export`` instead counts each row group while the writer encodes it
+articles. ``export`` instead counts the rows as it hands them to the shard writer
 (:class:`WrittenRowGroups`), with the same code, and so skips reading its shards
 back. Text lengths are computed from the UTF-8 bytes with vectorised passes (see
 :func:`string_lengths`), not per row in Python.
@@ -516,22 +516,25 @@ def _pairs(counted: Any) -> list[tuple[Any, int]]:
     return list(zip(values, counted.field("counts").to_pylist(), strict=True))
 
 
-def count_table(
-    table: Any, counts: RowGroupCounts | None = None, *, as_stored: bool = False
-) -> RowGroupCounts:
+def count_table(table: Any, counts: RowGroupCounts | None = None) -> RowGroupCounts:
     """Count what an Arrow table holds: one row group, or some of its columns.
 
     Several calls may fill one ``counts`` with different columns of the same rows.
-    ``num_bytes`` adds the table's Arrow ``nbytes``; with ``as_stored``, the ``nbytes``
-    it will have once written as one Parquet row group and read back (see
-    :func:`stored_nbytes`), for a table that has not been written yet.
+    ``num_bytes`` adds the table's Arrow ``nbytes``; the values are counted by
+    :func:`count_values`.
     """
+    counts = count_values(table, counts)
+    counts.num_bytes += table.nbytes
+    return counts
+
+
+def count_values(table: Any, counts: RowGroupCounts | None = None) -> RowGroupCounts:
+    """Count the sources, languages, publication days and text lengths of a table or
+    record batch (any slice of a split: the counts of its parts add up)."""
     counts = counts if counts is not None else RowGroupCounts()
     counts.rows = table.num_rows
-    for field_ in table.schema:
-        name = field_.name
+    for name in table.schema.names:
         column = table.column(name)
-        counts.num_bytes += stored_nbytes(column, field_) if as_stored else column.nbytes
         if name == "source":
             counts.sources = _value_counts(column)
         elif name == "language":
@@ -738,74 +741,56 @@ def _count_shards(root: Path, manifest: Manifest, pool: Any, workers: int) -> Da
 
 
 class WrittenRowGroups:
-    """Counts row groups while they are being written, so no shard is read back.
+    """Counts a split's rows as they go to the shards, so no shard is read back.
 
-    ``export`` hands each row group to :meth:`add` right after the Parquet writer
-    took it; one background thread counts it with :func:`count_table` (pyarrow and
-    numpy release the GIL, so this overlaps with encoding), at most ``in_flight``
-    row groups at a time. :meth:`statistics` then gives exactly what
-    :func:`compute_statistics` would compute from the finished shards: the same row
-    groups, counted by the same code (a test compares the two).
+    ``export`` hands every batch of rows to :meth:`add_rows` just before it gives it
+    to the shard writer, in its own thread (which would otherwise wait for the
+    writer), and the writer reports each row group it wrote to :meth:`add`, with its
+    shard. Values are added up at once (memory: the distinct sources, languages,
+    days and text lengths, not the rows); a row group only contributes its rows and
+    :func:`stored_nbytes`. :meth:`statistics` then gives exactly what
+    :func:`compute_statistics` computes from the finished shards (a test compares
+    the two).
     """
 
-    def __init__(self, in_flight: int = 2) -> None:
-        from concurrent.futures import ThreadPoolExecutor
+    def __init__(self, columns: list[str]) -> None:
+        self._tally = _Tally(columns)
+        # (split, shard index) -> [rows, num_bytes, row groups]
+        self._shards: dict[tuple[str, int], list[int]] = {}
+        self._lock = threading.Lock()  # each split's writer reports from its own thread
 
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="count-row-groups")
-        self._in_flight = in_flight
-        self._pending: list[tuple[tuple[str, int], Any]] = []
-        self._counted: dict[tuple[str, int], list[RowGroupCounts]] = {}
-        self._lock = threading.Lock()
+    def add_rows(self, batch: Any) -> None:
+        """Count the values of rows about to be written."""
+        self._tally.add_row_group(count_values(batch))
 
     def add(self, split: str, shard_index: int, table: Any) -> None:
-        """Count ``table``, row group ``shard_index`` of ``split`` (thread-safe)."""
+        """Note that ``table`` became the next row group of shard ``shard_index``."""
+        num_bytes = sum(stored_nbytes(table.column(i), f) for i, f in enumerate(table.schema))
         with self._lock:
-            counting = self._pool.submit(count_table, table, as_stored=True)
-            self._pending.append(((split, shard_index), counting))
-            while len(self._pending) > self._in_flight:
-                self._collect_oldest()
-
-    def wait(self) -> None:
-        """Finish counting what was added (its tables can then be released)."""
-        with self._lock:
-            while self._pending:
-                self._collect_oldest()
-
-    def _collect_oldest(self) -> None:
-        key, future = self._pending.pop(0)
-        self._counted.setdefault(key, []).append(future.result())
-
-    def close(self) -> None:
-        """Stop the counting thread (pending counts are dropped)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+            shard = self._shards.setdefault((split, shard_index), [0, 0, 0])
+            shard[0] += table.num_rows
+            shard[1] += num_bytes
+            shard[2] += 1
 
     def statistics(self, export_dir: str | Path, manifest: Manifest) -> DatasetStatistics:
-        """The statistics of the shards the manifest lists, from the counted row groups."""
-        import pyarrow.parquet as pq
-
+        """The statistics of the shards the manifest lists, from the counted rows."""
         root = Path(export_dir)
-        self.wait()
-        self.close()
-        tally = _Tally(list(shard_schema(root, manifest).names))
         shard_index: Counter[str] = Counter()
         for entry in ordered_data_files(manifest):
             split = entry.split or "train"
-            groups = self._counted.get((split, shard_index[split]), [])
+            rows, num_bytes, row_groups = self._shards.get((split, shard_index[split]), [0, 0, 0])
             shard_index[split] += 1
-            for counts in groups:
-                tally.add_row_group(counts)
-            path = root / entry.path
-            tally.add_shard(
+            self._tally.add_shard(
                 ShardInfo(
                     path=entry.path,
                     split=split,
-                    rows=sum(c.rows for c in groups),
-                    num_bytes=sum(c.num_bytes for c in groups),
-                    size=path.stat().st_size,
-                    row_groups=pq.read_metadata(path).num_row_groups,
+                    rows=rows,
+                    num_bytes=num_bytes,
+                    size=(root / entry.path).stat().st_size,
+                    row_groups=row_groups,
                 )
             )
-        return tally.finish()
+        return self._tally.finish()
 
 
 def _format_int(value: int | float) -> str:
