@@ -1177,12 +1177,14 @@ class _Run:
                 ids = batch.column("id")
                 if not pa.types.is_string(ids.type):
                     ids = pc.cast(ids, pa.string())
-                moved = np.flatnonzero(_clustered(plan, lo, hi))
-                if len(moved):
-                    values = ids.to_pylist()
-                    for row in moved.tolist():
-                        values[row] = str(known_ids[int(plan.representative[lo + row])])
-                    ids = pa.array(values, type=pa.string())
+                clustered = _clustered(plan, lo, hi)
+                if clustered.any():
+                    # Only the clustered rows change: their cluster's id replaces theirs.
+                    representatives = plan.representative[lo:hi][clustered].tolist()
+                    replacements = [str(known_ids[int(r)]) for r in representatives]
+                    ids = pc.replace_with_mask(
+                        ids, pa.array(clustered), pa.array(replacements, type=pa.string())
+                    )
                 full = pa.RecordBatch.from_arrays([*batch.columns, ids], schema=schema)
                 for code, writer in enumerate(writers):
                     mask = splits == code
