@@ -219,6 +219,9 @@ class Validator:
         # that are short in practice (ids, names, titles). The first records show
         # which properties are long; from then on only those are swapped. Verdicts are the
         # same either way: the shortcut is exact, this only decides where to use it.
+        if self._sampled >= _SAMPLE_RECORDS:
+            # Settled; a caller that kept this bound method gets the chosen check.
+            return self.is_valid(instance)
         if type(instance) is dict:
             for index, (name, _, _) in enumerate(self._long_strings):
                 value = instance.get(name)
@@ -262,9 +265,13 @@ _PREFIX_SAFE_STRING_KEYWORDS = frozenset(
         "readOnly", "writeOnly", "type", "minLength", "maxLength", "pattern",
     }
 )  # fmt: skip
-# A regex match inside a prefix stays a match in the whole string unless the pattern
-# can look past the match's end: "$", word boundaries, lookaheads, end anchors.
-_LOOKS_PAST_MATCH = re.compile(r"\$|\\[bBzZ]|\(\?[=!]")
+# Escapes that stand for one character or a class of characters (no assertions such
+# as \b, \B, \A, \z, \<, \>, no back-references).
+_CLASS_ESCAPES = frozenset("sSdDwWtnrfv")
+_LITERAL_ESCAPES = frozenset("\\.-+*?()[]{}|^$/ '\"#&~,:;=!@%`")
+_HEX_ESCAPE = re.compile(r"x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,6}\}")
+_UNICODE_CLASS = re.compile(r"[pP](?:[A-Za-z]|\{[A-Za-z_= ]+\})")
+_COUNTED = re.compile(r"\{\d+(?:,\d*)?\}")
 PREFIX_CHARS = 64
 # Records a Validator looks at before it settles which long-string properties to
 # shortcut: those longer than _WORTH_A_PREFIX characters in at least a quarter of
@@ -278,7 +285,7 @@ def long_string_properties(schema: Any) -> list[tuple[str, int, float]]:
 
     Returns ``(name, prefix_length, max_length)`` for each property of ``schema`` whose
     subschema only asks for a string with ``minLength``/``maxLength`` and a
-    ``pattern`` that cannot look past the end of its match, in a root schema whose
+    ``pattern`` that :func:`prefix_monotone` accepts, in a root schema whose
     other keywords never read property values. For such a property, a value ``v``
     with ``len(v) <= max_length`` is valid when its prefix ``v[:prefix_length]`` is:
     the prefix is at least ``minLength`` long, and a pattern found in the prefix is
@@ -300,7 +307,7 @@ def long_string_properties(schema: Any) -> list[tuple[str, int, float]]:
         if kind != "string" and not (isinstance(kind, list) and "string" in kind):
             continue
         pattern = subschema.get("pattern", "")
-        if not isinstance(pattern, str) or _LOOKS_PAST_MATCH.search(pattern):
+        if not isinstance(pattern, str) or not prefix_monotone(pattern):
             continue
         min_length = subschema.get("minLength", 0)
         max_length = subschema.get("maxLength", float("inf"))
@@ -308,6 +315,96 @@ def long_string_properties(schema: Any) -> list[tuple[str, int, float]]:
             continue
         found.append((name, max(PREFIX_CHARS, min_length), max_length))
     return found
+
+
+def prefix_monotone(pattern: str) -> bool:
+    """Whether a match of ``pattern`` found in a prefix of a string is surely found in
+    the whole string.
+
+    True only for plain regular expressions, checked against an allow-list of syntax:
+    literals, ``.``, character classes, class escapes (``\\S``, ``\\d``, ``\\p{L}``,
+    ...), groups and non-capturing groups, alternation, ``^``, and greedy or lazy
+    quantifiers. A match of such a pattern depends only on the characters it spans
+    (and ``^`` on the start, which the prefix shares), so it stays a match when
+    characters follow. Everything else is refused: ``$`` and word boundaries, which
+    look at what follows; lookarounds, back-references, possessive quantifiers and
+    inline flags (``(?x)`` can turn ``( ?!`` into a lookahead), which can depend on it
+    or make the engine backtrack differently.
+    """
+    i, n = 0, len(pattern)
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            end = _escape_end(pattern, i + 1)
+            if end is None:
+                return False
+            i = end
+        elif char == "[":
+            end = _class_end(pattern, i + 1)
+            if end is None:
+                return False
+            i = end
+        elif char == "(":
+            if pattern.startswith("(?", i) and not pattern.startswith("(?:", i):
+                return False
+            i += 3 if pattern.startswith("(?:", i) else 1
+        elif char in "*+?":
+            i += 1
+            if i < n and pattern[i] == "+":
+                return False  # possessive
+            if i < n and pattern[i] == "?":
+                i += 1  # lazy
+        elif char == "{":
+            counted = _COUNTED.match(pattern, i)
+            if counted is None:
+                return False
+            i = counted.end()
+            if i < n and pattern[i] == "+":
+                return False
+            if i < n and pattern[i] == "?":
+                i += 1
+        elif char in "$}":
+            return False
+        else:  # a literal, ".", "|", ")" or "^"
+            i += 1
+    return True
+
+
+def _escape_end(pattern: str, i: int) -> int | None:
+    """End of the escape whose letter is at ``i``, if it is a safe one."""
+    if i >= len(pattern):
+        return None
+    letter = pattern[i]
+    if letter in _CLASS_ESCAPES or letter in _LITERAL_ESCAPES:
+        return i + 1
+    for form in (_HEX_ESCAPE, _UNICODE_CLASS):
+        found = form.match(pattern, i)
+        if found is not None:
+            return found.end()
+    return None
+
+
+def _class_end(pattern: str, i: int) -> int | None:
+    """End of the character class whose body starts at ``i`` (after ``[``)."""
+    n = len(pattern)
+    if i < n and pattern[i] == "^":
+        i += 1
+    if i < n and pattern[i] == "]":
+        i += 1  # a leading "]" is a literal
+    while i < n:
+        char = pattern[i]
+        if char == "]":
+            return i + 1
+        if char == "[":
+            return None  # nested classes and set operations: not worth parsing
+        if char == "\\":
+            end = _escape_end(pattern, i + 1)
+            if end is None:
+                return None
+            i = end
+        else:
+            i += 1
+    return None
 
 
 def _one_prefix_check(

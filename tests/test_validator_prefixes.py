@@ -8,7 +8,7 @@ import jsonschema_rs
 import pytest
 
 from dataset_kit import Validator, load_schema
-from dataset_kit.validating import PREFIX_CHARS, long_string_properties
+from dataset_kit.validating import PREFIX_CHARS, long_string_properties, prefix_monotone
 from tests.conftest import article
 
 
@@ -168,3 +168,52 @@ def test_two_long_properties_keep_the_general_check():
         record = {"a": "x" * 2000, "b": " " * 1500 + ("y" if n % 3 else "")}
         assert validator.is_valid(record) == reference(record)
     assert validator.is_valid == validator._is_valid_via_prefixes
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value"),
+    [
+        # Each would pass on the 64-character prefix and fail on the whole value.
+        ("a\\>", "x" * 63 + "ab"),  # end of word, as Rust's regex syntax allows
+        ("(?x)q( ?! c)", "x" * 63 + "qc"),  # a lookahead once spaces are ignored
+        ("x*+(?<=yx{63})", "y" + "x" * 64),  # possessive quantifier and lookbehind
+        ("^z(?:a{63}(a|a)*\\1q|)", "z" + "a" * 103),  # back-reference
+        ("foo\\b", "x" * (PREFIX_CHARS - 3) + "foobar"),
+        ("^a+$", "a" * 100 + "b"),
+    ],
+)
+def test_patterns_that_can_depend_on_what_follows_are_not_shortcut(pattern, value):
+    schema = {"type": "object", "properties": {"text": {"type": "string", "pattern": pattern}}}
+    assert long_string_properties(schema) == []
+    assert Validator(schema).is_valid({"text": value}) == _reference(schema)({"text": value})
+
+
+@pytest.mark.parametrize(
+    ("pattern", "monotone"),
+    [
+        ("\\S", True),
+        ("^\\s*[A-Z][a-z]+", True),
+        ("\\d{4}-\\d{2}", True),
+        ("(?:ab|c)+?d", True),
+        ("\\p{L}+", True),
+        ("[^\\]x]+", True),
+        ("\\$", True),
+        ("", True),
+        ("$", False),
+        ("a\\b", False),
+        ("\\Bx", False),
+        ("\\Aa", False),
+        ("a\\z", False),
+        ("(?=a)", False),
+        ("(?<!a)b", False),
+        ("(?i)a", False),
+        ("(?<name>a)", False),
+        ("(a)\\1", False),
+        ("a++", False),
+        ("a{2}+", False),
+        ("[[:alpha:]]", False),
+        ("a{", False),
+    ],
+)
+def test_prefix_monotone_allows_only_plain_regular_expressions(pattern, monotone):
+    assert prefix_monotone(pattern) is monotone
