@@ -102,3 +102,11 @@ def test_validate_checks_the_records_export_would_write(runner, dumps, tmp_path)
     assert plain.exit_code == 1 and "/published_at" in plain.output
     zoned = _run(runner, "validate", page, "--schema", schema_path, "--timezone", "Europe/Kyiv")
     assert zoned.exit_code == 0, zoned.output
+
+
+@pytest.mark.parametrize("command", ["ingest", "export", "validate"])
+def test_empty_source_is_a_usage_error_everywhere(runner, dumps, tmp_path, command):
+    extra = {"ingest": ["-o", tmp_path / "a.jsonl"], "export": ["--out", tmp_path / "ds"]}
+    result = _run(runner, command, dumps, *extra.get(command, []), "--source", " ")
+    assert result.exit_code == 2
+    assert "--source must not be empty" in result.output

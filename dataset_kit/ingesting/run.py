@@ -28,7 +28,7 @@ import orjson
 from ..atomic import atomic_output_file
 from ..errors import InputError
 from ..parallel import ordered_map
-from ..reading import source_name
+from ..reading import PageOptions, source_name
 from . import ingest_page
 from .dates import parse_timezone
 
@@ -234,10 +234,7 @@ def ingest(
     :func:`dataset_kit.ingesting.ingest_page` for ``timezone``, ``source`` and
     ``keep_boilerplate``. Output is byte-identical for any ``jobs``.
     """
-    try:
-        parse_timezone(timezone)
-    except ValueError as exc:
-        raise InputError(str(exc)) from exc
+    PageOptions(timezone=timezone, source=source).check()
     pages = discover_pages(paths)
     out = Path(out_path)
     rejects = Path(rejects_path) if rejects_path is not None else default_rejects_path(out)
