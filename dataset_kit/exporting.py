@@ -118,6 +118,7 @@ BATCH_RECORDS = 2000
 PAGES_PER_TASK = 200
 # A worker returns freed heap to the OS after a task once its resident size passes this.
 TRIM_ABOVE_BYTES = 160 << 20
+RELEASE_EVERY_TASKS = 16  # in pass 2, about every 32 MB of input
 EXAMPLES = 10
 # Candidate pairs are verified in chunks so that the signatures gathered for them
 # stay small (2 x chunk x bins x 2 bytes).
@@ -204,11 +205,17 @@ def _resident_bytes() -> int:
         return TRIM_ABOVE_BYTES
 
 
-def _release_memory() -> None:
-    """Hand freed heap back to the OS after a task (glibc keeps it otherwise), so that a
-    worker's resident size is its working set, not its high-water mark."""
-    if _resident_bytes() < TRIM_ABOVE_BYTES:
+def _release_memory(force: bool = False) -> None:
+    """Hand freed heap back to the OS after a task (glibc and Arrow's allocator keep it
+    otherwise), so that a worker's resident size is its working set, not its
+    high-water mark. Between phases (``force``) it always runs: the next phase's
+    peak then starts from what is really in use."""
+    if not force and _resident_bytes() < TRIM_ABOVE_BYTES:
         return  # small enough: trimming would only cost page faults on the next task
+    if force:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
     trim = _worker.get("malloc_trim")
     if trim is None:
         trim = _worker["malloc_trim"] = False
@@ -876,6 +883,7 @@ def export(
             )
             # The planning keys are done with: free them before pass 2 needs memory.
             keys.bands = keys.exact = keys.has_signature = keys.dates = keys.groups = None
+            _release_memory(force=True)
             full_schema = arrow_schema(columns)
             if not hash_early:
                 hasher.start()
@@ -893,7 +901,7 @@ def export(
         # Drop the planning arrays and give their heap back before the card's
         # statistics allocate, so that the two peaks do not stack up.
         del keys, split_plan
-        _release_memory()
+        _release_memory(force=True)
         card_warnings = _write_card(tmp, settings, schema, out_dir, row_groups)
         result.card_written = card_warnings is not None
         result.card_warnings = card_warnings or []
@@ -1163,9 +1171,14 @@ class _Run:
             for name in self.names
         ]
         try:
-            for task in self.tasks:
+            for number, task in enumerate(self.tasks, 1):
                 if not task.rows:
                     continue
+                if number % RELEASE_EVERY_TASKS == 0:
+                    # Batches are cut, copied and freed by several threads here, and the
+                    # allocators keep what they freed: give it back now and then, or the
+                    # peak grows by a hundred megabytes that nothing uses.
+                    _release_memory(force=True)
                 assert task.spill is not None
                 # Each key task spills exactly one batch. Mapped, not read: the spill
                 # is in the page cache, and the batch's buffers keep the mapping alive.
