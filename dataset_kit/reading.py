@@ -198,9 +198,15 @@ def expand_inputs_named(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[
             files.extend((p, source_name(p)) for p in matched)
         else:
             raise InputError(f"{text}: no such file or folder")
+    return first_of_each_file(files)
+
+
+def first_of_each_file(named: Iterable[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """``(path, name)`` pairs without a file named twice (compared after resolving
+    links and ``..``), in order, the first naming kept."""
     unique: list[tuple[Path, str]] = []
     seen: set[Path] = set()
-    for path, name in files:
+    for path, name in named:
         key = path.resolve()
         if key not in seen:
             seen.add(key)

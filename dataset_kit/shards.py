@@ -180,7 +180,8 @@ class SplitWriter:
     Call :meth:`write` with record batches (any sizes) and :meth:`close` once; it
     returns the shards in order. Memory holds at most one row group of rows.
     ``on_row_group(shard_index, table)`` is called, from the writing thread, with each
-    row group once it is written (``export`` counts the card's statistics there).
+    row group once it is written (``export`` notes each shard's rows and stored size
+    there, for the card).
     """
 
     def __init__(

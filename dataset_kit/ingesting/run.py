@@ -28,7 +28,7 @@ import orjson
 from ..atomic import atomic_output_file
 from ..errors import InputError
 from ..parallel import ordered_map
-from ..reading import PageOptions, source_name
+from ..reading import PageOptions, first_of_each_file, source_name
 from . import ingest_page
 from .dates import parse_timezone
 
@@ -143,14 +143,7 @@ def discover_pages(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path,
             found.extend((p, source_name(p)) for p in matched)
         else:
             raise InputError(f"{text}: no such file or folder")
-    unique: list[tuple[Path, str]] = []
-    seen: set[Path] = set()
-    for path, display in found:
-        key = path.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append((path, display))
-    return unique
+    return first_of_each_file(found)
 
 
 _config: dict[str, Any] = {}
