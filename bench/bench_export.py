@@ -163,7 +163,7 @@ def run_export(corpus: Path, jobs: int, scratch: Path) -> Row:
         f"{counts['written']:,} written, {counts['rejected']:,} rejected, "
         f"{counts['duplicates_dropped']:,} duplicates dropped, "
         f"{report['dedup'].get('clusters', 0):,} near-dup clusters, "
-        f"{report['dedup'].get('cross_split_pairs', 0)} cross-split pairs"
+        f"{report['dedup'].get('candidate_pairs', 0):,} candidate pairs checked exactly"
     )
     shutil.rmtree(out, ignore_errors=True)
     return Row(

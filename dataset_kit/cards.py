@@ -689,8 +689,23 @@ def creation_facts(manifest: Manifest) -> dict[str, Any]:
     """
     config = manifest.config or {}
     rules = (manifest.validation or {}).get("rejected_by_rule") or {}
+    settings = {
+        key: config.get(key) for key in ("split_by_date", "stratify", "group_by", "near_keep")
+    }
     split = config.get("split")
-    if isinstance(split, dict):
+    if isinstance(split, dict) and "names" in split:
+        # The layout export writes: split settings nested under "split", the
+        # near-duplicate ones under "dedup".
+        ratios = split.get("ratios") or {}
+        settings["split_by_date"] = split.get("by_date")
+        settings["stratify"] = split.get("stratify")
+        if split.get("key") not in (None, "id", "cluster_id"):
+            settings["group_by"] = split["key"]
+        dedup_config = config.get("dedup")
+        if isinstance(dedup_config, dict):
+            settings["near_keep"] = dedup_config.get("near_keep")
+        split = ",".join(f"{name}={ratios[name]}" for name in split["names"] if name in ratios)
+    elif isinstance(split, dict):
         split = ",".join(f"{name}={ratio}" for name, ratio in split.items())
     return {
         "counts": dict(manifest.counts),
@@ -698,10 +713,7 @@ def creation_facts(manifest: Manifest) -> dict[str, Any]:
         "rejected_by_rule": sorted(rules.items(), key=lambda kv: (-kv[1], kv[0])),
         "dedup": dict(manifest.dedup or {}),
         "split": split if isinstance(split, str) and split else None,
-        "split_by_date": config.get("split_by_date") or None,
-        "stratify": config.get("stratify") or None,
-        "group_by": config.get("group_by") or None,
-        "near_keep": config.get("near_keep") or None,
+        **{key: value or None for key, value in settings.items()},
         "seed": config.get("seed"),
         "inputs": len(manifest.inputs),
         "tool_versions": dict(manifest.tool_versions or {}),

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,31 +139,61 @@ def canonical_url(url: str | None) -> str:
 # --- parameters ------------------------------------------------------------------------
 
 
+# The banding's promise: a pair this much above the threshold becomes a candidate
+# (and is then checked exactly) with probability at least 1 - MAX_MISS.
+RECALL_MARGIN = 0.05
+MAX_MISS = 1e-4
+# ... and a pair exactly at the threshold with probability at least 1 - this.
+MAX_MISS_AT_THRESHOLD = 0.01
+
+
+def recall_point(threshold: float) -> float:
+    """The similarity at which the banding promises recall: ``threshold + 0.05``, or
+    halfway from the threshold to 1 when that is closer (thresholds above 0.9)."""
+    return min(threshold + RECALL_MARGIN, (1.0 + threshold) / 2)
+
+
+def miss_probability(similarity: float, bands: int, rows: int) -> float:
+    """The chance that a pair of this Jaccard similarity shares no band, so is never
+    a candidate: ``(1 - s**rows) ** bands`` for independent signature values."""
+    return float((1.0 - similarity**rows) ** bands)
+
+
 @functools.lru_cache(maxsize=16)
 def lsh_params(threshold: float, bins: int = DEFAULT_BINS) -> tuple[int, int]:
     """Bands and rows per band for a similarity ``threshold`` with ``bins`` values.
 
-    Chooses the split of the signature that minimises a weighted sum of the
-    probability mass of missed pairs above the threshold and of candidates below it.
-    Missed pairs weigh more, since every candidate is verified afterwards and a
-    false candidate costs only that check.
+    Chosen for recall, not balance: a pair at :func:`recall_point` (0.85 for the
+    default 0.8) must become a candidate with probability at least ``1 - MAX_MISS``
+    (99.99%), and a pair at the threshold itself with at least 99%. Among the
+    splittings of the signature that keep both promises, the one with the most rows
+    per band wins (its S-curve is the steepest, so the fewest pairs below the
+    threshold become candidates), with the fewest bands that keep them at that width.
+    For 0.8 over 128 values that is 20 bands of 6 rows: a pair at 0.8 is missed with
+    probability 0.23%, at 0.85 with 0.008%. The cost is candidates below the
+    threshold (a pair at 0.5 becomes one 27% of the time, at 0.3 1.5%), each of which
+    the exact check reads back and rejects, and 4 bytes per band per record in the
+    planner's memory. When no splitting keeps the promise (thresholds below about
+    0.05), every value is its own band.
     """
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"near-duplicate threshold must be between 0 and 1, got {threshold}")
-    grid = np.linspace(0.0, 1.0, 1001)
-    step = float(grid[1] - grid[0])
-    below = grid < threshold
-    best: tuple[float, int, int] | None = None
-    for bands in range(1, min(bins, 32) + 1):
-        for rows in range(1, bins // bands + 1):
-            caught = 1.0 - (1.0 - grid**rows) ** bands
-            false_pos = float(np.where(below, caught, 0.0).sum()) * step
-            false_neg = float(np.where(below, 0.0, 1.0 - caught).sum()) * step
-            cost = 0.25 * false_pos + 0.75 * false_neg
-            if best is None or cost < best[0] - 1e-12:
-                best = (cost, bands, rows)
-    assert best is not None
-    return best[1], best[2]
+    target = recall_point(threshold)
+    for rows in range(bins, 0, -1):
+        caught = target**rows
+        if caught <= 0.0:
+            continue
+        bands = 1 if caught >= 1.0 else math.ceil(math.log(MAX_MISS) / math.log1p(-caught))
+        if bands * rows > bins:
+            continue
+        if miss_probability(threshold, bands, rows) > MAX_MISS_AT_THRESHOLD:
+            # Enough bands for the threshold itself, if that width leaves room for them.
+            at = threshold**rows
+            bands = max(bands, math.ceil(math.log(MAX_MISS_AT_THRESHOLD) / math.log1p(-at)))
+            if bands * rows > bins:
+                continue
+        return bands, rows
+    return bins, 1
 
 
 @dataclass(frozen=True)
@@ -273,10 +304,18 @@ def _word_hashes(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nd
     return head
 
 
-def _sketch_chunk(
-    buf: np.ndarray, doc_start: np.ndarray, params: NearDupParams | None
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Keys of the documents laid end to end in ``buf``, starting at ``doc_start``."""
+@dataclass
+class _ChunkWords:
+    """The words of the documents laid end to end in one buffer."""
+
+    words: np.ndarray  # uint64 hash of each word, in order
+    word_count: np.ndarray  # words per document
+    doc_of_word: np.ndarray
+    text_keys: np.ndarray  # exact key of each document
+
+
+def _chunk_words(buf: np.ndarray, doc_start: np.ndarray) -> _ChunkWords:
+    """Tokenise and hash the documents laid end to end in ``buf`` from ``doc_start``."""
     n = len(doc_start)
     size = len(buf)
     mask = _word_mask(buf)
@@ -286,7 +325,8 @@ def _sketch_chunk(
     starts, ends = changes[0::2], changes[1::2]
     # Documents are not separated in the buffer: a word running over a boundary is
     # cut there into the end of one document's last word and the next one's first.
-    inner = doc_start[(doc_start > 0) & (doc_start < size)]
+    # Empty documents share their start with the next one: each cut counts once.
+    inner = np.unique(doc_start[(doc_start > 0) & (doc_start < size)])
     across = inner[mask[inner] & mask[inner - 1]]
     if len(across):
         starts = np.sort(np.concatenate([starts, across]))
@@ -309,14 +349,16 @@ def _sketch_chunk(
     for i in np.flatnonzero(~has_words):
         # No words at all (punctuation or symbols only): key the characters themselves.
         text_keys[i] = hash64(b"nowords\x00" + buf[doc_start[i] : doc_end[i]].tobytes().strip())
+    return _ChunkWords(words, word_count, doc_of_word, text_keys)
 
-    if params is None:
-        return text_keys, None, None
 
-    k = params.shingle_words
-    bins = params.bins
-    shingle_parts = []
-    shingle_docs = []
+def _chunk_shingles(chunk: _ChunkWords, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The mixed hash of every ``k``-word shingle and the document it belongs to.
+
+    A document with fewer words than a shingle has one: its whole word sequence.
+    """
+    words, doc_of_word = chunk.words, chunk.doc_of_word
+    parts, docs = [], []
     if len(words) >= k:
         count = len(words) - k + 1
         acc = np.zeros(count, dtype=_U64)
@@ -325,20 +367,33 @@ def _sketch_chunk(
             np.multiply(words[offset : count + offset], _SHINGLE_FACTORS[offset], out=term)
             acc += term
         whole = doc_of_word[: len(acc)] == doc_of_word[k - 1 :]
-        shingle_parts.append(acc[whole])
-        shingle_docs.append(doc_of_word[: len(acc)][whole])
-    short = np.flatnonzero(has_words & (word_count < k))
+        parts.append(acc[whole])
+        docs.append(doc_of_word[: len(acc)][whole])
+    short = np.flatnonzero((chunk.word_count > 0) & (chunk.word_count < k))
     if len(short):
-        # Fewer words than a shingle: the whole word sequence is the only shingle.
-        shingle_parts.append(text_keys[short])
-        shingle_docs.append(short)
-    signatures = np.full((n, bins), _EMPTY, dtype=np.uint32)
-    if not shingle_parts:
-        return text_keys, signatures, np.zeros(n, dtype=bool)
-    hashes = np.concatenate(shingle_parts) if len(shingle_parts) > 1 else shingle_parts[0]
+        parts.append(chunk.text_keys[short])
+        docs.append(short)
+    if not parts:
+        return np.zeros(0, dtype=_U64), np.zeros(0, dtype=np.int64)
+    hashes = np.concatenate(parts) if len(parts) > 1 else parts[0]
     hashes ^= _U64(_SHINGLE_SALT)
     _mix64_inplace(hashes)
-    docs = np.concatenate(shingle_docs)
+    return hashes, np.concatenate(docs)
+
+
+def _sketch_chunk(
+    buf: np.ndarray, doc_start: np.ndarray, params: NearDupParams | None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Keys of the documents laid end to end in ``buf``, starting at ``doc_start``."""
+    n = len(doc_start)
+    chunk = _chunk_words(buf, doc_start)
+    if params is None:
+        return chunk.text_keys, None, None
+    bins = params.bins
+    signatures = np.full((n, bins), _EMPTY, dtype=np.uint32)
+    hashes, docs = _chunk_shingles(chunk, params.shingle_words)
+    if not len(hashes):
+        return chunk.text_keys, signatures, np.zeros(n, dtype=bool)
     bin_bits = bins.bit_length() - 1
     slot = docs * bins + (hashes >> _U64(64 - bin_bits)).astype(np.int64)
     flat = signatures.reshape(-1)
@@ -348,7 +403,7 @@ def _sketch_chunk(
     filled = filled.reshape(n, bins)
     has_signature = filled.any(axis=1)
     _densify(signatures, filled, has_signature)
-    return text_keys, signatures, has_signature
+    return chunk.text_keys, signatures, has_signature
 
 
 def _densify(signatures: np.ndarray, filled: np.ndarray, has_signature: np.ndarray) -> None:
@@ -398,6 +453,42 @@ def normalise_array(texts: Any, values: Sequence[str | None] | None = None) -> A
     return pc.ascii_lower(texts)
 
 
+def _plain_strings(texts: Any) -> Any:
+    """One Arrow ``string`` array (32-bit offsets), as the byte-level passes read it."""
+    import pyarrow as pa
+
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if pa.types.is_large_string(texts.type):
+        texts = texts.cast(pa.string())
+    return texts
+
+
+def _utf8_parts(texts: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of a string array and each text's offsets into them (n + 1)."""
+    _, offsets_buffer, data_buffer = texts.buffers()
+    n = len(texts)
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[texts.offset : texts.offset + n + 1]
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8)
+        if data_buffer is not None
+        else np.zeros(0, np.uint8)
+    )
+    return data, offsets.astype(np.int64)
+
+
+def _byte_chunks(offsets: np.ndarray) -> Iterator[tuple[int, int]]:
+    """Runs ``[first, last)`` of texts whose bytes start within :data:`CHUNK_BYTES` of
+    the run's first byte (at least one text each), so work arrays stay cache-sized."""
+    n = len(offsets) - 1
+    first = 0
+    while first < n:
+        last = int(np.searchsorted(offsets, offsets[first] + CHUNK_BYTES, side="right")) - 1
+        last = min(max(last, first + 1), n)
+        yield first, last
+        first = last
+
+
 def sketch_array_numpy(texts: Any, params: NearDupParams | None = None) -> Sketches:
     """:func:`sketch_array` in vectorised numpy, over *normalised* texts (see
     :func:`normalise_array`); nulls count as empty texts.
@@ -408,12 +499,7 @@ def sketch_array_numpy(texts: Any, params: NearDupParams | None = None) -> Sketc
     The UTF-8 bytes are read straight from the Arrow buffers, in chunks of about
     :data:`CHUNK_BYTES`, so memory stays small whatever the batch size.
     """
-    import pyarrow as pa
-
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
-    if pa.types.is_large_string(texts.type):
-        texts = texts.cast(pa.string())
+    texts = _plain_strings(texts)
     n = len(texts)
     bins = params.bins if params else 0
     if n == 0:
@@ -422,22 +508,11 @@ def sketch_array_numpy(texts: Any, params: NearDupParams | None = None) -> Sketc
             np.zeros((0, bins), np.uint32) if params else None,
             np.zeros(0, bool) if params else None,
         )
-    _, offsets_buffer, data_buffer = texts.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[texts.offset : texts.offset + n + 1]
-    offsets = offsets.astype(np.int64)
-    data = (
-        np.frombuffer(data_buffer, dtype=np.uint8)
-        if data_buffer is not None
-        else np.zeros(0, np.uint8)
-    )
+    data, offsets = _utf8_parts(texts)
     keys: list[np.ndarray] = []
     sigs: list[np.ndarray] = []
     has: list[np.ndarray] = []
-    first = 0
-    while first < n:
-        # The documents whose bytes start within the next CHUNK_BYTES (at least one).
-        last = int(np.searchsorted(offsets, offsets[first] + CHUNK_BYTES, side="right")) - 1
-        last = min(max(last, first + 1), n)
+    for first, last in _byte_chunks(offsets):
         lo, hi = int(offsets[first]), int(offsets[last])
         text_keys, signatures, has_signature = _sketch_chunk(
             data[lo:hi], offsets[first:last] - lo, params
@@ -446,7 +521,6 @@ def sketch_array_numpy(texts: Any, params: NearDupParams | None = None) -> Sketc
         if signatures is not None and has_signature is not None:
             sigs.append(signatures)
             has.append(has_signature)
-        first = last
     return Sketches(
         np.concatenate(keys),
         np.concatenate(sigs) if params else None,
@@ -485,18 +559,6 @@ def _kernel_for(params: NearDupParams | None) -> Any:
     return sketch_kernel.load()
 
 
-def _utf8_parts(texts: Any) -> tuple[np.ndarray, np.ndarray]:
-    _, offsets_buffer, data_buffer = texts.buffers()
-    n = len(texts)
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[texts.offset : texts.offset + n + 1]
-    data = (
-        np.frombuffer(data_buffer, dtype=np.uint8)
-        if data_buffer is not None
-        else np.zeros(0, np.uint8)
-    )
-    return data, offsets.astype(np.int64)
-
-
 def _handled(cp: int) -> bool:
     char = chr(cp)
     if unicodedata.normalize("NFKC", char) != char or unicodedata.combining(char):
@@ -531,7 +593,7 @@ def _run_kernel(
     if n:
         data, offsets = _utf8_parts(texts)
         data = np.ascontiguousarray(data)
-        kernel(
+        kernel.sketch(
             address(data),
             address(offsets),
             n,
@@ -569,10 +631,7 @@ def sketch_array(
     """
     import pyarrow as pa
 
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
-    if pa.types.is_large_string(texts.type):
-        texts = texts.cast(pa.string())
+    texts = _plain_strings(texts)
     kernel = _kernel_for(params)
     if kernel is None:
         return sketch_array_numpy(normalise_array(texts, values), params)
@@ -606,6 +665,206 @@ def sketch_texts(texts: Sequence[str], params: NearDupParams | None = None) -> S
 
     values = list(texts)
     return sketch_array(pa.array(values, type=pa.string()), params, values)
+
+
+# --- exact verification ------------------------------------------------------------
+
+
+@dataclass
+class ShingleSets:
+    """Each text's *set* of shingle hashes: the very values MinHash keeps minima of.
+
+    Text ``i``'s set is ``values[starts[i] : starts[i] + sizes[i]]``, sorted and without
+    repeats; a text without words has the empty set. Comparing sets of 64-bit hashes
+    instead of the shingles themselves differs only on a hash collision (about one in
+    ``2**64 / len(set)**2``).
+    """
+
+    values: np.ndarray  # uint64
+    starts: np.ndarray  # int64
+    sizes: np.ndarray  # int64
+
+    def members(self, i: int) -> np.ndarray:
+        start = int(self.starts[i])
+        return self.values[start : start + int(self.sizes[i])]
+
+
+def shingle_sets_numpy(texts: Any, shingle_words: int = DEFAULT_SHINGLE_WORDS) -> ShingleSets:
+    """:func:`shingle_sets` in vectorised numpy, over *normalised* texts: the reference
+    the compiled kernel is tested against, and the fallback without a compiler."""
+    texts = _plain_strings(texts)
+    n = len(texts)
+    data, offsets = _utf8_parts(texts)
+    parts, owners = [np.zeros(0, _U64)], [np.zeros(0, np.int64)]
+    for first, last in _byte_chunks(offsets):
+        lo, hi = int(offsets[first]), int(offsets[last])
+        words = _chunk_words(data[lo:hi], offsets[first:last] - lo)
+        hashes, docs = _chunk_shingles(words, shingle_words)
+        parts.append(hashes)
+        owners.append(docs + first)
+    values, owner = np.concatenate(parts), np.concatenate(owners)
+    order = np.lexsort((values, owner))
+    values, owner = values[order], owner[order]
+    fresh = np.ones(len(values), dtype=bool)
+    fresh[1:] = (values[1:] != values[:-1]) | (owner[1:] != owner[:-1])
+    values, owner = values[fresh], owner[fresh]
+    sizes = np.bincount(owner, minlength=n).astype(np.int64)
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    return ShingleSets(values, starts, sizes)
+
+
+def _run_shingle_kernel(
+    texts: Any, shingle_words: int, kernel: Any
+) -> tuple[ShingleSets, np.ndarray]:
+    from .sketch_kernel import address
+
+    n = len(texts)
+    data, offsets = _utf8_parts(texts)
+    data = np.ascontiguousarray(data)
+    # A word takes at least one byte and a separator, so a text of L bytes has at most
+    # L // 2 + 1 shingles: room for that many, untouched (so not resident) when unused.
+    room = np.diff(offsets) // 2 + 1
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(room[:-1], out=starts[1:])
+    values = np.empty(int(room.sum()), dtype=_U64)
+    sizes = np.zeros(n, dtype=np.int64)
+    python = np.zeros(n, dtype=bool)
+    if n and kernel.shingles(
+        address(data),
+        address(offsets),
+        n,
+        shingle_words,
+        address(_CLASS),
+        address(_LOWER),
+        address(_FACTORS),
+        address(_HANDLED),
+        address(starts),
+        address(values),
+        address(sizes),
+        address(python),
+    ):
+        raise MemoryError("no memory for the shingle sets of a batch of texts")
+    return ShingleSets(values, starts, sizes), python
+
+
+def shingle_sets(
+    texts: Any,
+    shingle_words: int = DEFAULT_SHINGLE_WORDS,
+    values: Sequence[str | None] | None = None,
+) -> ShingleSets:
+    """The shingle-hash set of each text of an Arrow string array, with exactly the
+    normalisation, tokenising and shingling of :func:`sketch_array` (nulls are empty).
+
+    Like :func:`sketch_array`, the compiled kernel does the work in one pass (sorting
+    each set in C) and only texts holding characters it does not normalise itself go
+    through Python's NFKC first; without the kernel, :func:`shingle_sets_numpy`.
+    """
+    import pyarrow as pa
+
+    texts = _plain_strings(texts)
+    kernel = _kernel_for(NearDupParams(shingle_words=shingle_words))
+    if kernel is None:
+        return shingle_sets_numpy(normalise_array(texts, values), shingle_words)
+    sets, python = _run_shingle_kernel(texts, shingle_words, kernel)
+    rows = np.flatnonzero(python)
+    if len(rows):
+        redo = [
+            normalise_text((values[i] if values is not None else texts[i].as_py()) or "")
+            for i in rows.tolist()
+        ]
+        again, _ = _run_shingle_kernel(pa.array(redo, pa.string()), shingle_words, kernel)
+        sets.starts[rows] = again.starts + len(sets.values)
+        sets.sizes[rows] = again.sizes
+        sets.values = np.concatenate([sets.values, again.values])
+    return sets
+
+
+def intersection_sizes_numpy(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """:func:`intersection_sizes` in numpy: the reference and the fallback."""
+
+    def gather(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sizes = sets.sizes[rows]
+        total = int(sizes.sum())
+        first = np.cumsum(sizes) - sizes
+        where = np.repeat(sets.starts[rows] - first, sizes) + np.arange(total, dtype=np.int64)
+        return sets.values[where], np.repeat(np.arange(len(rows), dtype=np.int64), sizes)
+
+    left_values, left_pair = gather(left)
+    right_values, right_pair = gather(right)
+    values = np.concatenate([left_values, right_values])
+    pair = np.concatenate([left_pair, right_pair])
+    order = np.lexsort((values, pair))
+    values, pair = values[order], pair[order]
+    # Each side is repeat-free, so a value seen twice in one pair is in both sets.
+    shared = (values[1:] == values[:-1]) & (pair[1:] == pair[:-1])
+    return np.bincount(pair[1:][shared], minlength=len(left)).astype(np.int64)
+
+
+def intersection_sizes(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``|A & B|`` for each pair of sets ``(left[p], right[p])`` (a merge walk in C)."""
+    from . import sketch_kernel
+
+    left = np.ascontiguousarray(left, dtype=np.int64)
+    right = np.ascontiguousarray(right, dtype=np.int64)
+    if left.shape != right.shape or left.ndim != 1:
+        raise ValueError("left and right must be 1-d arrays of one length")
+    # The kernel trusts its indices: check them here, once, for the whole batch.
+    if len(left) and not (
+        min(left.min(), right.min()) >= 0 and max(left.max(), right.max()) < len(sets.sizes)
+    ):
+        raise IndexError("a pair names a set that does not exist")
+    kernel = sketch_kernel.load()
+    if kernel is None:
+        return intersection_sizes_numpy(sets, left, right)
+    address = sketch_kernel.address
+    out = np.zeros(len(left), dtype=np.int64)
+    values = np.ascontiguousarray(sets.values)
+    starts = np.ascontiguousarray(sets.starts)
+    sizes = np.ascontiguousarray(sets.sizes)
+    if len(left):
+        kernel.intersections(
+            address(values),
+            address(starts),
+            address(sizes),
+            address(left),
+            address(right),
+            len(left),
+            address(out),
+        )
+    return out
+
+
+def exact_jaccard(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The Jaccard similarity ``|A & B| / |A | B|`` of each pair of shingle sets."""
+    both = intersection_sizes(sets, left, right)
+    union = sets.sizes[left] + sets.sizes[right] - both
+    return np.divide(both, union, out=np.zeros(len(both)), where=union > 0)
+
+
+def verify_pairs(
+    candidates: np.ndarray,
+    read_texts: Callable[[np.ndarray], Any],
+    params: NearDupParams,
+    chunk_pairs: int = 1024,
+) -> np.ndarray:
+    """Which candidate pairs are near duplicates: exact Jaccard of their shingle sets
+    at least ``params.threshold``, never an estimate (so a true pair near the
+    threshold is not lost to the signature's sampling noise).
+
+    ``read_texts(rows)`` gives the texts of sorted record positions as an Arrow string
+    array (the export reads them back from its spill). Pairs are checked
+    ``chunk_pairs`` at a time, so at most twice that many texts are held at once.
+    """
+    accepted = np.zeros(len(candidates), dtype=bool)
+    for start in range(0, len(candidates), chunk_pairs):
+        chunk = candidates[start : start + chunk_pairs]
+        records, inverse = np.unique(chunk, return_inverse=True)
+        inverse = inverse.reshape(chunk.shape)
+        sets = shingle_sets(read_texts(records), params.shingle_words)
+        similarity = exact_jaccard(sets, inverse[:, 0], inverse[:, 1])
+        accepted[start : start + len(chunk)] = similarity >= params.threshold
+    return accepted
 
 
 def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

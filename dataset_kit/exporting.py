@@ -69,8 +69,11 @@ from .dedup import (
     first_occurrences,
     hash64_array,
     index_dtype,
+    miss_probability,
     mix64,
+    recall_point,
     sketch_array,
+    verify_pairs,
 )
 from .errors import DatasetKitError, InputError, SchemaError
 from .manifest import (
@@ -120,9 +123,6 @@ PAGES_PER_TASK = 200
 TRIM_ABOVE_BYTES = 160 << 20
 RELEASE_EVERY_TASKS = 16  # in pass 2, about every 32 MB of input
 EXAMPLES = 10
-# Candidate pairs are verified in chunks so that the signatures gathered for them
-# stay small (2 x chunk x bins x 2 bytes).
-VERIFY_CHUNK = 50_000
 
 # Record status after planning.
 KEPT, EXACT_DUPLICATE, DUPLICATE_ID, NEAR_DROPPED = 0, 1, 2, 3
@@ -182,7 +182,6 @@ class TaskKeys:
     strata: list[str | None] | None = None
     groups: np.ndarray | None = None
     spill: str | None = None
-    signatures: str | None = None
     furniture_lines: int = 0
 
     @property
@@ -402,11 +401,6 @@ def _key_task(item: tuple[int, KeyTask]) -> TaskKeys:
         if plan.near is not None and sketches.signatures is not None:
             keys.bands = band_hashes(sketches.signatures, plan.near.bands, plan.near.rows)
             keys.has_signature = sketches.has_signature
-            # Low 16 bits of each value are plenty to estimate similarity (b-bit
-            # MinHash) and halve what verification has to read back.
-            signature_path = Path(plan.spill_dir) / f"{index:08d}.sig.npy"
-            np.save(signature_path, sketches.signatures.astype(np.uint16))
-            keys.signatures = str(signature_path)
     if plan.date_field:
         dates = np.full(len(valid), NO_DATE, dtype=np.int64)
         for i, record in enumerate(valid):
@@ -476,31 +470,36 @@ class SpilledTask:
     start: int
     rows: int
     spill: str | None
-    signatures: str | None
 
 
-class SignatureStore:
-    """Reads back the spilled MinHash signatures of chosen records, task by task."""
+class SpilledTexts:
+    """Reads the texts of chosen records back from the spill, task by task.
 
-    def __init__(self, tasks: Sequence[SpilledTask]) -> None:
+    Each task's spill is memory-mapped and only the wanted rows of its text column
+    are copied out, so verifying near-duplicate candidates holds just their texts.
+    """
+
+    def __init__(self, tasks: Sequence[SpilledTask], text_field: str) -> None:
         self._tasks = [t for t in tasks if t.rows]
         self._starts = np.array([t.start for t in self._tasks], dtype=np.int64)
+        self._field = text_field
 
-    def rows(self, indices: np.ndarray) -> np.ndarray:
-        order = np.argsort(indices, kind="stable")
-        sorted_indices = indices[order]
-        task_of = np.searchsorted(self._starts, sorted_indices, side="right") - 1
-        out: np.ndarray | None = None
-        for t in np.unique(task_of):
-            task = self._tasks[int(t)]
-            assert task.signatures is not None
-            table = np.load(task.signatures)
-            if out is None:
-                out = np.empty((len(indices), table.shape[1]), dtype=table.dtype)
-            pick = task_of == t
-            out[order[pick]] = table[sorted_indices[pick] - task.start]
-        assert out is not None
-        return out
+    def take(self, indices: np.ndarray) -> pa.Array:
+        """The texts of the records at ``indices`` (sorted, unique), in that order."""
+        task_of = np.searchsorted(self._starts, indices, side="right") - 1
+        bounds = np.flatnonzero(np.diff(task_of)) + 1
+        pieces = []
+        for part in np.split(np.arange(len(indices)), bounds):
+            if not len(part):
+                continue
+            task = self._tasks[int(task_of[part[0]])]
+            assert task.spill is not None
+            batch = pa.ipc.open_file(pa.memory_map(task.spill)).get_batch(0)
+            local = pa.array(indices[part] - task.start)
+            pieces.append(batch.column(self._field).take(local))
+        if not pieces:
+            return pa.array([], type=pa.string())
+        return pa.concat_arrays(pieces)
 
 
 # --- planning --------------------------------------------------------------------------
@@ -530,7 +529,7 @@ def plan_export(
     dedup: str,
     near: NearDupParams | None,
     near_keep: str,
-    signatures: Callable[[np.ndarray], np.ndarray] | None,
+    texts: Callable[[np.ndarray], pa.Array] | None,
 ) -> SplitPlan:
     """Decide, over key arrays only, which records are written and to which split."""
     n = keys.size
@@ -552,19 +551,11 @@ def plan_export(
     candidates = 0
     representative = index.copy()
     if near is not None and keys.bands is not None and n:
-        assert keys.has_signature is not None and signatures is not None
+        assert keys.has_signature is not None and texts is not None
         eligible = (status == KEPT) & keys.has_signature
         found = candidate_pairs(keys.bands, eligible)
         candidates = len(found)
-        verified = []
-        for start in range(0, len(found), VERIFY_CHUNK):
-            chunk = found[start : start + VERIFY_CHUNK]
-            left = signatures(chunk[:, 0])
-            right = signatures(chunk[:, 1])
-            similar = (left == right).mean(axis=1) >= near.threshold
-            verified.append(chunk[similar])
-        if verified:
-            pairs = np.concatenate(verified)
+        pairs = found[verify_pairs(found, texts, near)]
         labels = connected_components(n, pairs)
         # The representative is the member with the smallest id hash: independent of
         # input order, and it names the cluster (cluster_id).
@@ -641,6 +632,30 @@ def plan_export(
 # --- result ----------------------------------------------------------------------------
 
 
+def near_duplicate_design(near: NearDupParams) -> dict[str, Any]:
+    """How near duplicates are found, and what the banding can miss (report and card)."""
+    at = recall_point(near.threshold)
+    return {
+        "verification": "exact",
+        "recall_point": round(at, 6),
+        "miss_probability_at_threshold": miss_probability(near.threshold, near.bands, near.rows),
+        "miss_probability_at_recall_point": miss_probability(at, near.bands, near.rows),
+    }
+
+
+def near_duplicate_method(dedup: dict[str, Any]) -> str:
+    """The summary line that says how near-duplicate pairs were found and checked."""
+    return (
+        f"Near-duplicate pairs: {dedup['candidate_pairs']:,} candidates (LSH, "
+        f"{dedup['bands']} bands x {dedup['rows']} rows of {dedup['num_perm']} MinHash values), "
+        f"each checked on the exact Jaccard of its {dedup['shingle_words']}-word shingle sets; "
+        f"{dedup['near_duplicate_pairs']:,} reached {dedup['threshold']}. By design a pair at "
+        f"{dedup['threshold']} is missed with probability "
+        f"{dedup['miss_probability_at_threshold']:.2%}, at {dedup['recall_point']:g} with "
+        f"{dedup['miss_probability_at_recall_point']:.4%}."
+    )
+
+
 @dataclass
 class ExportResult:
     """What an export wrote, with the counts that add up."""
@@ -687,7 +702,7 @@ class ExportResult:
                 )
             lines.append(text + ".")
             if d.get("mode") == "near":
-                lines.append(f"Near-duplicate pairs across splits: {d['cross_split_pairs']:,}.")
+                lines.append(near_duplicate_method(d))
         per_split = ", ".join(
             f"{name} {rows:,} ({sum(1 for s in self.shards if s.split == name)} shard"
             f"{'s' if sum(1 for s in self.shards if s.split == name) != 1 else ''})"
@@ -879,7 +894,7 @@ def export(
                 dedup=settings.dedup,
                 near=near,
                 near_keep=settings.near_keep,
-                signatures=SignatureStore(run.tasks).rows if near is not None else None,
+                texts=SpilledTexts(run.tasks, plan.text_field).take if near is not None else None,
             )
             # The planning keys are done with: free them before pass 2 needs memory.
             keys.bands = keys.exact = keys.has_signature = keys.dates = keys.groups = None
@@ -1049,7 +1064,7 @@ class _Run:
             for item in keys.invalid:
                 item.line += offset
                 self._reject(item, rejects_out)
-            self.tasks.append(SpilledTask(total, keys.valid, keys.spill, keys.signatures))
+            self.tasks.append(SpilledTask(total, keys.valid, keys.spill))
             parts["id_hash"].append(keys.id_hash)
             parts["lines"].append(keys.lines + offset)
             parts["file_of"].append(file_ids[keys.file_of] if keys.valid else keys.file_of)
@@ -1271,6 +1286,11 @@ class _Run:
         }
         if counts["read"] != counts["written"] + counts["rejected"] + counts["duplicates_dropped"]:
             raise DatasetKitError(f"internal error: counts do not add up: {counts}")
+        if plan.cross_split_pairs:
+            # Verified pairs join one unit, and a unit goes to one split.
+            raise DatasetKitError(
+                f"internal error: {plan.cross_split_pairs} near-duplicate pairs across splits"
+            )
         split_rows = {name: 0 for name in self.names}
         split_entries: dict[str, SplitEntry] = {}
         for name in self.names:
@@ -1434,9 +1454,9 @@ class _Run:
                         }
                         for i in biggest
                     ],
+                    **near_duplicate_design(near),
                     "candidate_pairs": plan.candidate_pairs,
                     "near_duplicate_pairs": len(plan.pairs),
-                    "cross_split_pairs": plan.cross_split_pairs,
                     "near_duplicates_dropped": int((plan.status == NEAR_DROPPED).sum()),
                 }
             )

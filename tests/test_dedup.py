@@ -10,17 +10,27 @@ import pytest
 from export_helpers import VOCABULARY, body, shingles
 
 from dataset_kit.dedup import (
+    MAX_MISS,
+    MAX_MISS_AT_THRESHOLD,
     NearDupParams,
     band_hashes,
     candidate_pairs,
     canonical_url,
     connected_components,
+    exact_jaccard,
     first_occurrences,
+    intersection_sizes,
+    intersection_sizes_numpy,
     lsh_params,
+    miss_probability,
     normalise_array,
+    recall_point,
+    shingle_sets,
+    shingle_sets_numpy,
     signature_similarity,
     sketch_array,
     sketch_texts,
+    verify_pairs,
 )
 
 PARAMS = NearDupParams.for_threshold(0.8)
@@ -106,12 +116,22 @@ def test_similarity_estimate_tracks_true_jaccard() -> None:
     assert estimates[0] == 1.0 and estimates[-1] < 0.1
 
 
-def test_lsh_parameters_follow_the_threshold() -> None:
-    for threshold in (0.5, 0.7, 0.8, 0.9):
+def test_lsh_parameters_keep_their_recall_promise() -> None:
+    for threshold in (0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99):
         bands, rows = lsh_params(threshold)
         assert bands * rows <= 128
-        # The S-curve's steepest point sits near the threshold.
-        assert abs((1 / bands) ** (1 / rows) - threshold) < 0.12
+        assert miss_probability(recall_point(threshold), bands, rows) <= MAX_MISS
+        assert miss_probability(threshold, bands, rows) <= MAX_MISS_AT_THRESHOLD
+        # No wider band could keep both promises within 128 values.
+        for wider in range(rows + 1, 129):
+            assert not any(
+                b * wider <= 128
+                and miss_probability(recall_point(threshold), b, wider) <= MAX_MISS
+                and miss_probability(threshold, b, wider) <= MAX_MISS_AT_THRESHOLD
+                for b in range(1, 129)
+            ), (threshold, wider)
+    assert lsh_params(0.8) == (20, 6)
+    assert recall_point(0.8) == pytest.approx(0.85)
     assert lsh_params(0.9)[1] > lsh_params(0.5)[1]
     with pytest.raises(ValueError):
         lsh_params(1.0)
@@ -206,6 +226,17 @@ def test_compiled_kernel_matches_the_numpy_reference(monkeypatch: pytest.MonkeyP
         if params is not None:
             assert np.array_equal(compiled.has_signature, reference.has_signature)
             assert np.array_equal(compiled.signatures, reference.signatures)
+    compiled_sets = shingle_sets(array, PARAMS.shingle_words, values)
+    reference_sets = shingle_sets_numpy(normalise_array(array, values), PARAMS.shingle_words)
+    assert np.array_equal(compiled_sets.sizes, reference_sets.sizes)
+    for i in range(len(values)):
+        assert np.array_equal(compiled_sets.members(i), reference_sets.members(i)), values[i]
+    left = np.array([rng.randrange(len(values)) for _ in range(400)])
+    right = np.array([rng.randrange(len(values)) for _ in range(400)])
+    assert np.array_equal(
+        intersection_sizes(compiled_sets, left, right),
+        intersection_sizes_numpy(reference_sets, left, right),
+    )
     # Without the kernel (no compiler), sketch_array falls back to numpy: same values.
     monkeypatch.setattr(sketch_kernel, "_loaded", [None])
     fallback = sketch_array(array, PARAMS, values)
@@ -244,3 +275,74 @@ def test_kernel_is_built_once_into_the_cache(tmp_path, monkeypatch: pytest.Monke
     monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
     monkeypatch.setattr(sketch_kernel, "_loaded", [])
     assert sketch_kernel.load() is None
+
+
+def _python_jaccard(a: str, b: str) -> float:
+    left, right = shingles(a), shingles(b)
+    return len(left & right) / len(left | right)
+
+
+def _messy(rng: random.Random, words: list[str]) -> str:
+    """The words with random case, punctuation and white space between them."""
+    glue = [" ", "  ", "\n", ", ", ". ", " — ", "; ", "\n\n", " “", "” "]
+    return "".join(
+        (w.upper() if rng.random() < 0.1 else w.capitalize() if rng.random() < 0.1 else w)
+        + rng.choice(glue)
+        for w in words
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_exact_jaccard_agrees_with_python_sets(seed: int) -> None:
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(60):
+        base = [rng.choice(VOCABULARY) for _ in range(rng.choice([1, 3, 4, 5, 6, 30, 200]))]
+        texts.append(_messy(rng, base))
+        copy = list(base)
+        for _ in range(rng.randrange(0, 12)):
+            edit = rng.random()
+            at = rng.randrange(len(copy) + 1)
+            if edit < 0.4 and copy:
+                copy[min(at, len(copy) - 1)] = rng.choice(VOCABULARY)
+            elif edit < 0.7:
+                copy.insert(at, rng.choice(VOCABULARY))
+            elif copy[1:]:
+                del copy[min(at, len(copy) - 1)]
+        texts.append(_messy(rng, copy))
+    sets = shingle_sets(pa.array(texts), 5, texts)
+    left = np.arange(0, len(texts), 2)
+    right = np.arange(1, len(texts), 2)
+    # Also unrelated pairs, and each text with itself.
+    left, right = (
+        np.concatenate([left, left[:-1], left]),
+        np.concatenate([right, right[1:], left]),
+    )
+    exact = exact_jaccard(sets, left, right)
+    for p, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+        assert exact[p] == _python_jaccard(texts[a], texts[b]), (texts[a], texts[b])
+
+
+def _pair_at(rng: random.Random, replaced: int, words: int = 404) -> tuple[str, str]:
+    """A text of distinct words and a copy with ``replaced`` words swapped for new ones,
+    at least five apart: each swap changes five of its ``words - 4`` shingles."""
+    base = rng.sample(VOCABULARY, words)
+    copy = list(base)
+    for slot in range(replaced):
+        copy[10 + 12 * slot] = f"new{slot}x{rng.randrange(10**6)}"
+    return " ".join(base), " ".join(copy)
+
+
+def test_verify_pairs_decides_on_the_exact_similarity() -> None:
+    rng = random.Random(4)
+    texts, expected = [], []
+    # 400 shingles: 8 swaps give 360/440 = 0.818, 9 give 355/445 = 0.798.
+    for replaced in [8, 9] * 15 + [0, 2, 20]:
+        a, b = _pair_at(rng, replaced)
+        texts += [a, b]
+        expected.append(_python_jaccard(a, b) >= 0.8)
+    assert expected.count(True) == 17 and expected.count(False) == 16
+    candidates = np.arange(len(texts)).reshape(-1, 2)
+    array = pa.array(texts)
+    accepted = verify_pairs(candidates, lambda rows: array.take(pa.array(rows)), PARAMS, 4)
+    assert accepted.tolist() == expected

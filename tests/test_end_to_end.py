@@ -74,7 +74,7 @@ def test_raw_dumps_to_published_dataset(runner, hub, tmp_path, monkeypatch):
     assert hub.write_token not in first.output + again.output
 
     report = json.loads((tmp_path / "ds.report.json").read_text())
-    assert report["dedup"]["cross_split_pairs"] == 0
+    assert report["dedup"]["verification"] == "exact"
 
 
 def _check_card_matches_export(dataset: Path) -> None:
