@@ -148,27 +148,36 @@ def clean_copy(corpus: Path, truth: Path) -> Path:
     return clean
 
 
-def run_export(corpus: Path, jobs: int, scratch: Path) -> Row:
-    out = scratch / f"export-j{jobs}"
-    cmd = [*dataset_kit_command(), "export", str(corpus), "--out", str(out), "--jobs", str(jobs)]
+def run_export(corpus: Path, jobs: int, scratch: Path, checkout: Path | None = None) -> Row:
+    """(a) on ``corpus``; with ``checkout``, the dataset-kit source tree there instead (a
+    worktree of an earlier commit), for a before/after row measured in the same run."""
+    key = f"baseline-j{jobs}" if checkout else f"export-j{jobs}"
+    out = scratch / key
+    prefix = ["env", f"PYTHONPATH={checkout}"] if checkout else []
+    cmd = [*prefix, *dataset_kit_command(), "export", str(corpus), "--out", str(out)]
+    cmd += ["--jobs", str(jobs)]
     load = os.getloadavg()[0]
     result = measure(cmd)
     if result.returncode != 0:
         raise SystemExit(
             f"dataset-kit export failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
         )
-    report = json.loads((scratch / f"export-j{jobs}.report.json").read_text())
+    report = json.loads((scratch / f"{key}.report.json").read_text())
     counts = report["counts"]
     note = (
         f"{counts['written']:,} written, {counts['rejected']:,} rejected, "
         f"{counts['duplicates_dropped']:,} duplicates dropped, "
         f"{report['dedup'].get('clusters', 0):,} near-dup clusters, "
-        f"{report['dedup'].get('candidate_pairs', 0):,} candidate pairs checked exactly"
+        f"{report['dedup'].get('candidate_pairs', 0):,} candidate pairs checked"
+        + (" exactly" if report["dedup"].get("verification") == "exact" else "")
     )
     shutil.rmtree(out, ignore_errors=True)
+    label = f"(a) `dataset-kit export --jobs {jobs}`"
+    if checkout:
+        label += f" from `{checkout.name}` (baseline)"
     return Row(
-        f"export-j{jobs}",
-        f"(a) `dataset-kit export --jobs {jobs}`",
+        key,
+        label,
         counts["read"],
         corpus.stat().st_size,
         result.seconds,
@@ -269,6 +278,11 @@ def run_round(
         settle()
         print(f"(a) dataset-kit export --jobs {jobs} ...", file=sys.stderr)
         yield run_export(corpus, jobs, scratch)
+        if args.baseline:
+            warm_page_cache(corpus)
+            settle()
+            print(f"(a) baseline --jobs {jobs} ...", file=sys.stderr)
+            yield run_export(corpus, jobs, scratch, args.baseline.resolve())
     if "hf" not in skip:
         if raw.get("loads", True):
             print("(b) datasets on the raw corpus ...", file=sys.stderr)
@@ -324,6 +338,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--jobs", default="2", help="comma-separated --jobs values for (a)")
     parser.add_argument("--skip", default="", help="comma-separated: hf, pyarrow")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also time the export of the dataset-kit source tree at this path (a git "
+        "worktree of an earlier commit), interleaved with (a): a before/after row",
+    )
     parser.add_argument(
         "--repeat",
         type=int,
