@@ -475,14 +475,31 @@ class SpilledTask:
 class SpilledTexts:
     """Reads the texts of chosen records back from the spill, task by task.
 
-    Each task's spill is memory-mapped and only the wanted rows of its text column
-    are copied out, so verifying near-duplicate candidates holds just their texts.
+    Each task's spill is memory-mapped and only the wanted rows of its text column are
+    copied out. Maps stay open between calls (opening one costs more than reading a
+    few texts from it) until the texts read through them pass ``map_budget`` bytes:
+    the pages read stay resident while mapped, so closing them then bounds what
+    verification holds whatever the corpus size.
     """
 
-    def __init__(self, tasks: Sequence[SpilledTask], text_field: str) -> None:
+    def __init__(
+        self, tasks: Sequence[SpilledTask], text_field: str, map_budget: int = 64 << 20
+    ) -> None:
         self._tasks = [t for t in tasks if t.rows]
         self._starts = np.array([t.start for t in self._tasks], dtype=np.int64)
         self._field = text_field
+        self._budget = map_budget
+        self._open: dict[int, pa.Array] = {}
+        self._read = 0
+
+    def _column(self, task_index: int) -> pa.Array:
+        column = self._open.get(task_index)
+        if column is None:
+            spill = self._tasks[task_index].spill
+            assert spill is not None
+            batch = pa.ipc.open_file(pa.memory_map(spill)).get_batch(0)
+            column = self._open[task_index] = batch.column(self._field)
+        return column
 
     def take(self, indices: np.ndarray) -> pa.Array:
         """The texts of the records at ``indices`` (sorted, unique), in that order."""
@@ -492,14 +509,20 @@ class SpilledTexts:
         for part in np.split(np.arange(len(indices)), bounds):
             if not len(part):
                 continue
-            task = self._tasks[int(task_of[part[0]])]
-            assert task.spill is not None
-            batch = pa.ipc.open_file(pa.memory_map(task.spill)).get_batch(0)
-            local = pa.array(indices[part] - task.start)
-            pieces.append(batch.column(self._field).take(local))
+            task_index = int(task_of[part[0]])
+            local = pa.array(indices[part] - self._tasks[task_index].start)
+            pieces.append(self._column(task_index).take(local))
+            self._read += pieces[-1].nbytes
+        if self._read > self._budget:
+            self.close()
         if not pieces:
             return pa.array([], type=pa.string())
         return pa.concat_arrays(pieces)
+
+    def close(self) -> None:
+        """Unmap every spill opened so far."""
+        self._open.clear()
+        self._read = 0
 
 
 # --- planning --------------------------------------------------------------------------
@@ -529,7 +552,7 @@ def plan_export(
     dedup: str,
     near: NearDupParams | None,
     near_keep: str,
-    texts: Callable[[np.ndarray], pa.Array] | None,
+    verify: Callable[[np.ndarray], np.ndarray] | None,
 ) -> SplitPlan:
     """Decide, over key arrays only, which records are written and to which split."""
     n = keys.size
@@ -551,11 +574,11 @@ def plan_export(
     candidates = 0
     representative = index.copy()
     if near is not None and keys.bands is not None and n:
-        assert keys.has_signature is not None and texts is not None
+        assert keys.has_signature is not None and verify is not None
         eligible = (status == KEPT) & keys.has_signature
         found = candidate_pairs(keys.bands, eligible)
         candidates = len(found)
-        pairs = found[verify_pairs(found, texts, near)]
+        pairs = found[verify(found)]
         labels = connected_components(n, pairs)
         # The representative is the member with the smallest id hash: independent of
         # input order, and it names the cluster (cluster_id).
@@ -886,6 +909,10 @@ def export(
         rejects_tmp = tmp / ".rejects.jsonl"
         with open(rejects_tmp, "wb", buffering=1 << 20) as rejects_out:
             keys = run.collect(plan, rejects_out, progress)
+            # Candidate pairs are checked here, in this process: their texts come from
+            # every task's spill, so workers would each open all of them (measured
+            # slower than one process with the maps kept open).
+            spilled = SpilledTexts(run.tasks, plan.text_field)
             split_plan = plan_export(
                 keys,
                 spec=spec,
@@ -894,8 +921,11 @@ def export(
                 dedup=settings.dedup,
                 near=near,
                 near_keep=settings.near_keep,
-                texts=SpilledTexts(run.tasks, plan.text_field).take if near is not None else None,
+                verify=partial(verify_pairs, read_texts=spilled.take, params=near)
+                if near is not None
+                else None,
             )
+            spilled.close()
             # The planning keys are done with: free them before pass 2 needs memory.
             keys.bands = keys.exact = keys.has_signature = keys.dates = keys.groups = None
             _release_memory(force=True)
