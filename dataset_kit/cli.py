@@ -9,11 +9,15 @@ A :class:`~dataset_kit.errors.DatasetKitError` becomes ``Error: ...`` and exit 2
 from __future__ import annotations
 
 import sys
+import warnings
+from typing import Any
 
 import click
 
 from . import __version__
-from .errors import DatasetKitError
+from .errors import DatasetKitError, KernelMissingWarning
+
+_default_show_warning = warnings.showwarning
 
 
 class _Group(click.Group):
@@ -40,6 +44,15 @@ def cli() -> None:
 
     Run `dataset-kit demo` to see all of it on the bundled sample corpus.
     """
+    warnings.showwarning = _show_warning
+
+
+def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    """dataset-kit's own warnings as one ``Warning:`` line, like the others it prints."""
+    if issubclass(category, KernelMissingWarning):
+        click.echo(f"Warning: {message}", err=True)
+    else:
+        _default_show_warning(message, category, *args, **kwargs)
 
 
 class _Progress:

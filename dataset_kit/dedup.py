@@ -10,8 +10,9 @@ curly quotes and dashes separate words like their ASCII forms). Whitespace, line
 breaks and punctuation therefore never make two copies of an article look
 different. Tokenising, lower-casing, hashing words and shingles and keeping the
 MinHash minima run in one compiled pass over the UTF-8 bytes of a whole batch
-(:mod:`dataset_kit.sketch_kernel`, C built on first use; a vectorised numpy version
-computes the same values and is the fallback), never word by word in Python.
+(:mod:`dataset_kit.sketch_kernel`, a C extension built at install time; a vectorised
+numpy version computes the same values and is the fallback), never word by word in
+Python.
 
 **Exact duplicates** share the hash of that word sequence *and* of their canonical
 URL (:func:`canonical_url`); the first copy in input order is kept.
@@ -22,9 +23,9 @@ of ``bins`` bins, the minimum per bin is kept, empty bins are filled by optimal
 densification), which gives a signature of ``bins`` values for the cost of hashing
 each shingle once. Locality-sensitive hashing then cuts the signature into
 ``bands`` x ``rows``; two records sharing any band hash are candidates, and a
-candidate pair counts as near-duplicate only when the share of equal signature
-values (an estimate of the Jaccard similarity of their shingle sets) reaches the
-threshold. Pairs are merged into clusters by connected components.
+candidate pair counts as near-duplicate only when the *exact* Jaccard similarity of
+the two texts' shingle sets (:func:`verify_pairs`) reaches the threshold, never the
+signatures' estimate. Pairs are merged into clusters by connected components.
 """
 
 from __future__ import annotations

@@ -19,3 +19,8 @@ class InputError(DatasetKitError):
 
 class SchemaError(DatasetKitError):
     """The JSON schema itself is not valid against its meta-schema, or cannot be loaded."""
+
+
+class KernelMissingWarning(RuntimeWarning):
+    """The compiled MinHash kernel is not installed: near-duplicate detection runs in
+    numpy instead (identical results, slower). See :mod:`dataset_kit.sketch_kernel`."""

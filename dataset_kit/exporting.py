@@ -56,7 +56,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import __version__, tasks
+from . import __version__, sketch_kernel, tasks
 from .arrow_schema import Column, arrow_schema, columns_for, to_batch
 from .atomic import atomic_directory, atomic_write_bytes
 from .config import ExportSettings
@@ -871,6 +871,9 @@ def export(
         if settings.dedup == "near"
         else None
     )
+    if settings.dedup != "off":
+        # Looked up here, before workers fork, so that a missing kernel warns once.
+        sketch_kernel.load()
     named_inputs = expand_inputs_named(settings.inputs)
     paths = [path for path, _ in named_inputs]
     if any(

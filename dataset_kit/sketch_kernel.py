@@ -1,4 +1,4 @@
-"""The MinHash sketch kernel of :mod:`dataset_kit.dedup`, in C, built on first use.
+"""The compiled MinHash sketch kernel of :mod:`dataset_kit.dedup`: ``dataset_kit/_sketch.c``.
 
 One pass over the UTF-8 bytes of a batch of texts tokenises them, lower-cases ASCII
 and U+00C0-U+00DE, flags texts holding any character it cannot normalise itself,
@@ -10,333 +10,35 @@ shingle hash also give each text's whole *set* of shingle hashes (``dk_shingles`
 the intersection sizes of pairs of sets (``dk_intersections``), with which candidate
 near-duplicate pairs are verified on their exact Jaccard similarity.
 
-Why C compiled here rather than a package: the source below is compiled once per
-machine with the system C compiler (``$CC``, else ``cc``) into the user's cache
-folder (``$DATASET_KIT_CACHE``, else ``$XDG_CACHE_HOME/dataset-kit``, else
-``~/.cache/dataset-kit``) and loaded with :mod:`ctypes`. A JIT such as numba gave
-the same speed but added about 200 MB of LLVM to every worker process, which broke
-the export's memory bounds; the compiled library adds almost nothing. Without a
-working compiler (or with ``DATASET_KIT_NO_C_KERNEL=1``) :func:`load` returns None
-and dedup falls back to numpy, with identical results. Integer arithmetic is modulo
-2**64 as in numpy, so the values do not depend on the machine or the compiler.
+How it is built: ``pip install`` compiles the C file into the extension module
+``dataset_kit._sketch`` (setuptools, declared in ``pyproject.toml``); nothing is
+compiled or cached at run time. Its functions take the addresses of numpy arrays and
+are called through :mod:`ctypes`, which keeps the C free of Python object handling.
+A JIT such as numba gave the same speed but added about 200 MB of LLVM to every
+worker process, which broke the export's memory bounds.
+
+Without the extension (no C compiler when the package was installed, so the optional
+build was skipped) :func:`load` warns once and returns None, and dedup runs the numpy
+functions instead: identical results, about 2.5x slower. ``DATASET_KIT_NO_C_KERNEL=1``
+asks for the numpy path on purpose (no warning).
 """
 
 from __future__ import annotations
 
 import ctypes
-import hashlib
+import importlib.util
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
+import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .errors import KernelMissingWarning
+
+MODULE = "dataset_kit._sketch"
 MAX_BIN_BITS = 12  # the kernel's per-document scratch holds 4096 bins
 MAX_SHINGLE_WORDS = 64
-
-SOURCE = r"""
-#include <stdint.h>
-#include <stdlib.h>
-
-#define GOLDEN 0x9E3779B97F4A7C15ULL
-#define SEQ_BASE 0x100000001B3ULL
-#define SHINGLE_SALT 0x2545F4914F6CDD1DULL
-
-static inline uint64_t mix(uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xBF58476D1CE4E5B9ULL;
-    x ^= x >> 27;
-    x *= 0x94D049BB133111EBULL;
-    x ^= x >> 31;
-    return x;
-}
-
-/* Length of the excluded punctuation sequence starting at i (0 when none). */
-static inline int64_t excluded(const uint8_t *data, int64_t i, int64_t hi, uint8_t b) {
-    if (b == 0xE2) {
-        if (i + 3 <= hi && (data[i + 1] == 0x80 || data[i + 1] == 0x81)) return 3;
-    } else if (b == 0xE3) {
-        if (i + 3 <= hi && data[i + 1] == 0x80) return 3;
-    } else if (i + 2 <= hi && data[i + 1] >= 0xA0) {
-        return 2;
-    }
-    return 0;
-}
-
-/* Whether the character starting at i is one the kernel does not lower-case or
- * normalise itself (outside the `handled` table of U+0080-U+00FF, U+2000-U+20BF and
- * U+3000-U+303F): its text then goes through Python's NFKC and lower case. */
-static inline int unhandled(const uint8_t *data, int64_t i, int64_t hi, const uint8_t *handled) {
-    uint8_t b = data[i];
-    if (b < 0xE0) {
-        if (i + 1 >= hi) return 1;
-        int64_t cp = ((int64_t)(b & 0x1F) << 6) | (data[i + 1] & 0x3F);
-        return cp < 0x80 || cp >= 0x100 || !handled[cp - 0x80];
-    }
-    if (b < 0xF0 && i + 2 < hi) {
-        int64_t cp = ((int64_t)(b & 0x0F) << 12) | ((int64_t)(data[i + 1] & 0x3F) << 6) |
-                     (data[i + 2] & 0x3F);
-        if (cp >= 0x2000 && cp < 0x20C0) return !handled[128 + cp - 0x2000];
-        if (cp >= 0x3000 && cp < 0x3040) return !handled[320 + cp - 0x3000];
-    }
-    return 1;
-}
-
-/* The tokeniser's state over one text: where it is, and whether the text needs
- * Python's normalisation (then every value computed for it is discarded and redone). */
-typedef struct {
-    const uint8_t *data, *cls, *lower, *handled;
-    int64_t i, hi;
-    uint8_t *python;
-} Reader;
-
-/* The hash of the next word (length, first 8 and last 8 lower-cased bytes); returns 0
- * when the text has no more words. */
-static inline int next_word(Reader *r, uint64_t *out) {
-    const uint8_t *data = r->data;
-    while (r->i < r->hi) {
-        uint8_t b = data[r->i];
-        uint8_t c = r->cls[b];
-        if (c == 0) { r->i++; continue; }
-        if (c == 2) {
-            int64_t skip = excluded(data, r->i, r->hi, b);
-            if (skip) {
-                if (unhandled(data, r->i, r->hi, r->handled)) *r->python = 1;
-                r->i += skip;
-                continue;
-            }
-        }
-        int64_t length = 0;
-        uint64_t head = 0, tail = 0;
-        int after_c3 = 0;
-        for (;;) {
-            if (b < 0x80) {
-                b = r->lower[b];
-            } else {
-                if (b >= 0xC0 && unhandled(data, r->i, r->hi, r->handled)) *r->python = 1;
-                if (after_c3 && b <= 0x9E && b != 0x97) b += 0x20;
-                after_c3 = b == 0xC3;
-            }
-            if (length < 8) head |= (uint64_t)b << (8 * length);
-            tail = (tail >> 8) | ((uint64_t)b << 56);
-            length++;
-            r->i++;
-            if (r->i >= r->hi) break;
-            b = data[r->i];
-            c = r->cls[b];
-            if (c == 0) break;
-            if (c == 2 && excluded(data, r->i, r->hi, b)) break;
-        }
-        uint64_t word = head;
-        if (length > 8) word ^= mix(tail);
-        *out = word ^ (uint64_t)length * GOLDEN;
-        return 1;
-    }
-    return 0;
-}
-
-/* The hash of the k-word shingle ending at each word: sum(w[i + o] * G * (2o + 1)),
- * updated in O(1) per word. With W the window's sum before the step, a full window
- * grows by G * ((2k - 1) * new + old - 2 * W). */
-typedef struct {
-    uint64_t ring[64];
-    uint64_t shingle, window;
-    int64_t k, words, slot;
-} Shingler;
-
-static inline void shingler_start(Shingler *s, int64_t k) {
-    s->shingle = s->window = 0;
-    s->k = k;
-    s->words = s->slot = 0;
-}
-
-/* Adds a word; returns 1 (and the mixed shingle hash) once a whole shingle is seen. */
-static inline int shingler_push(Shingler *s, uint64_t word, const uint64_t *factors,
-                                uint64_t *out) {
-    uint64_t old = s->ring[s->slot];
-    s->ring[s->slot] = word;
-    if (++s->slot == s->k) s->slot = 0;
-    s->words++;
-    if (s->words <= s->k) {
-        s->shingle += word * factors[s->words - 1];
-        s->window += word;
-    } else {
-        s->shingle += GOLDEN * ((uint64_t)(2 * s->k - 1) * word + old - 2 * s->window);
-        s->window += word - old;
-    }
-    if (s->words < s->k) return 0;
-    *out = mix(s->shingle ^ SHINGLE_SALT);
-    return 1;
-}
-
-void dk_sketch(const uint8_t *data, const int64_t *offsets, int64_t n, int64_t k,
-               int64_t bin_bits, int64_t want, const uint8_t *cls, const uint8_t *lower,
-               const uint64_t *factors, const uint8_t *handled, uint64_t *keys,
-               int64_t *counts, uint32_t *sig, uint8_t *has, uint8_t *python) {
-    int64_t bins = want ? ((int64_t)1 << bin_bits) : 0;
-    uint64_t shift = want ? (uint64_t)(64 - bin_bits) : 0;
-    uint64_t bin_mask = (uint64_t)bins - 1;
-    uint8_t filled[1 << 12];
-    Shingler sh;
-    for (int64_t d = 0; d < n; d++) {
-        Reader r = {data, cls, lower, handled, offsets[d], offsets[d + 1], python + d};
-        uint64_t acc = 0, power = 1, word, x;
-        int64_t words = 0;
-        uint32_t *row = want ? sig + d * bins : 0;
-        if (want)
-            for (int64_t c = 0; c < bins; c++) filled[c] = 0;
-        shingler_start(&sh, k);
-        while (next_word(&r, &word)) {
-            acc += word * power;
-            power *= SEQ_BASE;
-            words++;
-            if (want && shingler_push(&sh, word, factors, &x)) {
-                int64_t slot = (int64_t)(x >> shift);
-                uint32_t value = (uint32_t)x;
-                if (value < row[slot]) row[slot] = value;
-                filled[slot] = 1;
-            }
-        }
-        counts[d] = words;
-        if (words) keys[d] = mix(acc ^ (uint64_t)words);
-        if (want && words) {
-            if (words < k) {
-                /* Fewer words than a shingle: the word sequence is the only shingle. */
-                x = mix(keys[d] ^ SHINGLE_SALT);
-                int64_t slot = (int64_t)(x >> shift);
-                row[slot] = (uint32_t)x;
-                filled[slot] = 1;
-            }
-            has[d] = 1;
-            for (int64_t col = 0; col < bins; col++) { /* optimal densification */
-                if (filled[col]) continue;
-                for (uint64_t attempt = 1;; attempt++) {
-                    int64_t probe = (int64_t)(mix((uint64_t)col * 0x10000ULL + attempt) & bin_mask);
-                    if (filled[probe]) { row[col] = row[probe]; break; }
-                }
-            }
-        }
-    }
-}
-
-/* Sorts n uniformly distributed hashes in expected linear time: a counting pass
- * scatters them into about n buckets by their top bits, and an insertion sort then
- * only moves values within their bucket (qsort was 3x slower here). */
-static void sort_hashes(uint64_t *values, int64_t n, uint64_t *scratch, int64_t *count) {
-    if (n > 32) {
-        int bits = 0;
-        while (((int64_t)2 << bits) <= n) bits++;
-        int64_t buckets = (int64_t)1 << bits;
-        int shift = 64 - bits;
-        for (int64_t b = 0; b <= buckets; b++) count[b] = 0;
-        for (int64_t j = 0; j < n; j++) count[(values[j] >> shift) + 1]++;
-        for (int64_t b = 0; b < buckets; b++) count[b + 1] += count[b];
-        for (int64_t j = 0; j < n; j++) scratch[count[values[j] >> shift]++] = values[j];
-        for (int64_t j = 0; j < n; j++) values[j] = scratch[j];
-    }
-    for (int64_t j = 1; j < n; j++) {
-        uint64_t v = values[j];
-        int64_t at = j;
-        while (at > 0 && values[at - 1] > v) { values[at] = values[at - 1]; at--; }
-        values[at] = v;
-    }
-}
-
-/* The set of mixed shingle hashes of each text, exactly those dk_sketch bins: text d's
- * set is written sorted and without repeats from out[starts[d]] (room for one value
- * per two bytes of text, plus one), its size to sizes[d]. Returns -1 when scratch
- * memory cannot be had, else 0. */
-int64_t dk_shingles(const uint8_t *data, const int64_t *offsets, int64_t n, int64_t k,
-                    const uint8_t *cls, const uint8_t *lower, const uint64_t *factors,
-                    const uint8_t *handled, const int64_t *starts, uint64_t *out,
-                    int64_t *sizes, uint8_t *python) {
-    int64_t most = 1;
-    for (int64_t d = 0; d < n; d++) {
-        int64_t room = (offsets[d + 1] - offsets[d]) / 2 + 1;
-        if (room > most) most = room;
-    }
-    uint64_t *scratch = malloc((size_t)most * sizeof(uint64_t));
-    int64_t *count = malloc((size_t)(most + 1) * sizeof(int64_t));
-    if (!scratch || !count) { free(scratch); free(count); return -1; }
-    Shingler sh;
-    for (int64_t d = 0; d < n; d++) {
-        Reader r = {data, cls, lower, handled, offsets[d], offsets[d + 1], python + d};
-        uint64_t *set = out + starts[d];
-        uint64_t acc = 0, power = 1, word, x;
-        int64_t words = 0, size = 0;
-        shingler_start(&sh, k);
-        while (next_word(&r, &word)) {
-            acc += word * power;
-            power *= SEQ_BASE;
-            words++;
-            if (shingler_push(&sh, word, factors, &x)) set[size++] = x;
-        }
-        if (words && words < k) set[size++] = mix(mix(acc ^ (uint64_t)words) ^ SHINGLE_SALT);
-        sort_hashes(set, size, scratch, count);
-        int64_t unique = 0;
-        for (int64_t j = 0; j < size; j++)
-            if (unique == 0 || set[j] != set[unique - 1]) set[unique++] = set[j];
-        sizes[d] = unique;
-    }
-    free(scratch);
-    free(count);
-    return 0;
-}
-
-/* |A & B| for each pair of sorted, repeat-free sets (a merge walk). */
-void dk_intersections(const uint64_t *values, const int64_t *starts, const int64_t *sizes,
-                      const int64_t *left, const int64_t *right, int64_t m, int64_t *out) {
-    for (int64_t p = 0; p < m; p++) {
-        const uint64_t *a = values + starts[left[p]], *b = values + starts[right[p]];
-        int64_t na = sizes[left[p]], nb = sizes[right[p]], i = 0, j = 0, both = 0;
-        while (i < na && j < nb) {
-            if (a[i] < b[j]) i++;
-            else if (a[i] > b[j]) j++;
-            else { both++; i++; j++; }
-        }
-        out[p] = both;
-    }
-}
-"""
-
-_FLAGS = ["-O2", "-shared", "-fPIC", "-std=c99"]
-_loaded: list[Kernel | None] = []
-
-
-def cache_dir() -> Path:
-    """Where the compiled kernel is kept."""
-    explicit = os.environ.get("DATASET_KIT_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "dataset-kit"
-
-
-def _build(target: Path, compiler: str) -> bool:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-        source = Path(scratch) / "sketch.c"
-        source.write_text(SOURCE, encoding="utf-8")
-        built = Path(scratch) / target.name
-        try:
-            result = subprocess.run(
-                [compiler, *_FLAGS, "-o", str(built), str(source)],
-                capture_output=True,
-                timeout=120,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return False
-        if result.returncode != 0 or not built.is_file():
-            return False
-        # Atomic: processes building at the same time each rename a complete file.
-        os.replace(built, target)
-    return True
 
 
 @dataclass(frozen=True)
@@ -348,22 +50,33 @@ class Kernel:
     intersections: Any  # dk_intersections: |A & B| for pairs of those sets
 
 
+_loaded: list[Kernel | None] = []
+
+
 def load() -> Kernel | None:
-    """The kernel, building it if needed; None when it cannot be built."""
+    """The kernel, or None (after a :class:`KernelMissingWarning`) when it is not
+    installed or cannot be loaded. Looked up once per process."""
     if _loaded:
         return _loaded[0]
     kernel = None
-    if sys.platform != "win32" and os.environ.get("DATASET_KIT_NO_C_KERNEL") != "1":
-        compiler = os.environ.get("CC") or "cc"
-        digest = hashlib.sha256(
-            "\0".join([SOURCE, compiler, *_FLAGS, sys.platform, os.uname().machine]).encode()
-        ).hexdigest()[:16]
-        target = cache_dir() / f"sketch-{digest}.so"
-        try:
-            if target.is_file() or (shutil.which(compiler) and _build(target, compiler)):
-                kernel = _bind(ctypes.CDLL(str(target)))
-        except OSError:
-            kernel = None
+    if os.environ.get("DATASET_KIT_NO_C_KERNEL") != "1":
+        problem = "it is not installed (no C compiler when dataset-kit was installed?)"
+        spec = importlib.util.find_spec(MODULE)
+        if spec is not None and spec.origin:
+            try:
+                kernel = _bind(ctypes.CDLL(spec.origin))
+            except (OSError, AttributeError) as error:
+                problem = f"it cannot be loaded ({error})"
+        if kernel is None:
+            warnings.warn(
+                KernelMissingWarning(
+                    f"the compiled MinHash kernel ({MODULE}) is not used: {problem}. "
+                    "Near-duplicate detection runs in numpy instead: identical results, "
+                    "about 2.5x slower. Reinstall dataset-kit where a C compiler is "
+                    "available to build it."
+                ),
+                stacklevel=2,
+            )
     _loaded.append(kernel)
     return kernel
 

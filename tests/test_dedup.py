@@ -195,20 +195,23 @@ EDGE_TEXTS = [
 ]
 
 
-def _require_compiler() -> None:
+def _require_kernel() -> None:
+    import importlib.util
     import os
     import shutil
 
-    if shutil.which(os.environ.get("CC") or "cc") is None:
-        pytest.skip("no C compiler here: sketches come from the numpy path")
+    if importlib.util.find_spec("dataset_kit._sketch") is None:
+        if shutil.which(os.environ.get("CC") or "cc"):
+            pytest.fail("a C compiler is here but the dataset_kit._sketch extension was not built")
+        pytest.skip("no C compiler when dataset-kit was installed: sketches come from numpy")
 
 
 def test_compiled_kernel_matches_the_numpy_reference(monkeypatch: pytest.MonkeyPatch) -> None:
     from dataset_kit import sketch_kernel
     from dataset_kit.dedup import sketch_array_numpy
 
-    _require_compiler()
-    assert sketch_kernel.load() is not None, "a C compiler is there but the kernel did not build"
+    _require_kernel()
+    assert sketch_kernel.load() is not None, "the extension is installed but does not load"
     rng = random.Random(11)
     texts = list(EDGE_TEXTS)
     # Every character of the ranges the kernel lower-cases or passes through itself.
@@ -257,24 +260,34 @@ def test_compiled_kernel_matches_the_numpy_reference(monkeypatch: pytest.MonkeyP
     assert np.array_equal(upper.signatures, lower.signatures)
 
 
-def test_kernel_is_built_once_into_the_cache(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dataset_kit import sketch_kernel
+def test_missing_kernel_warns_once_and_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+    import warnings
 
-    _require_compiler()
-    monkeypatch.setenv("DATASET_KIT_CACHE", str(tmp_path / "cache"))
+    from dataset_kit import sketch_kernel
+    from dataset_kit.errors import KernelMissingWarning
+
+    texts = ["The mayor said taxes would rise next year, officials said.", "Short one"]
+    reference = sketch_texts(texts, PARAMS)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == sketch_kernel.MODULE else real_find_spec(name, *a),
+    )
     monkeypatch.setattr(sketch_kernel, "_loaded", [])
-    kernel = sketch_kernel.load()
-    assert kernel is not None
-    built = list((tmp_path / "cache").glob("sketch-*.so"))
-    assert len(built) == 1
-    stamp = built[0].stat().st_mtime_ns
+    with pytest.warns(KernelMissingWarning, match="runs in numpy instead"):
+        fallback = sketch_texts(texts, PARAMS)
+    assert np.array_equal(fallback.signatures, reference.signatures)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sketch_texts(texts, PARAMS)  # once per process, not per batch
+    # Asking for the numpy path on purpose is not worth a warning.
+    monkeypatch.setenv("DATASET_KIT_NO_C_KERNEL", "1")
     monkeypatch.setattr(sketch_kernel, "_loaded", [])
-    assert sketch_kernel.load() is not None
-    assert built[0].stat().st_mtime_ns == stamp  # reused, not rebuilt
-    # A compiler that fails leaves no kernel (and numpy does the work).
-    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
-    monkeypatch.setattr(sketch_kernel, "_loaded", [])
-    assert sketch_kernel.load() is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sketch_kernel.load() is None
 
 
 def _python_jaccard(a: str, b: str) -> float:

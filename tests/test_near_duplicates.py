@@ -115,3 +115,29 @@ def test_near_keep_one_keeps_the_representative_only(runner: CliRunner, tmp_path
     above = sum(1 for p in pairs if p[2] >= 0.8)
     assert counts["near_duplicates_dropped"] == above
     assert counts["read"] == counts["written"] + counts["rejected"] + counts["duplicates_dropped"]
+
+
+def test_export_without_the_compiled_kernel_warns_and_matches(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from dataset_kit import sketch_kernel
+
+    rows, _ = _planted_pairs(random.Random(5))
+    source = write_jsonl(tmp_path / "articles.jsonl", rows)
+    args = ["export", str(source), "--jobs", "1", "--out"]
+    result = runner.invoke(cli, [*args, str(tmp_path / "compiled")], catch_exceptions=False)
+    assert result.exit_code == 0 and "Warning: the compiled MinHash kernel" not in result.output
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == sketch_kernel.MODULE else real_find_spec(name, *a),
+    )
+    monkeypatch.setattr(sketch_kernel, "_loaded", [])
+    result = runner.invoke(cli, [*args, str(tmp_path / "numpy")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Warning: the compiled MinHash kernel") == 1
+    for shard in sorted((tmp_path / "compiled" / "data").iterdir()):
+        assert shard.read_bytes() == (tmp_path / "numpy" / "data" / shard.name).read_bytes()
