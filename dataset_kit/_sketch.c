@@ -13,6 +13,11 @@
 #define GOLDEN 0x9E3779B97F4A7C15ULL
 #define SEQ_BASE 0x100000001B3ULL
 #define SHINGLE_SALT 0x2545F4914F6CDD1DULL
+#define WORD_SEED 0x243F6A8885A308D3ULL
+#define SHINGLE_BASE 0xD6E8FEB86659FD93ULL
+/* Bumped with every change to what the kernel computes; sketch_kernel.py refuses a
+ * build whose version differs (a stale extension left by an older install). */
+#define KERNEL_VERSION 2
 
 static inline uint64_t mix(uint64_t x) {
     x ^= x >> 30;
@@ -62,8 +67,8 @@ typedef struct {
     uint8_t *python;
 } Reader;
 
-/* The hash of the next word (length, first 8 and last 8 lower-cased bytes); returns 0
- * when the text has no more words. */
+/* The hash of the next word: every lower-cased byte, in blocks of eight, each folded
+ * in with a full mix, then the length. Returns 0 when the text has no more words. */
 static inline int next_word(Reader *r, uint64_t *out) {
     const uint8_t *data = r->data;
     while (r->i < r->hi) {
@@ -79,7 +84,7 @@ static inline int next_word(Reader *r, uint64_t *out) {
             }
         }
         int64_t length = 0;
-        uint64_t head = 0, tail = 0;
+        uint64_t hash = WORD_SEED, block = 0;
         int after_c3 = 0;
         for (;;) {
             if (b < 0x80) {
@@ -89,9 +94,12 @@ static inline int next_word(Reader *r, uint64_t *out) {
                 if (after_c3 && b <= 0x9E && b != 0x97) b += 0x20;
                 after_c3 = b == 0xC3;
             }
-            if (length < 8) head |= (uint64_t)b << (8 * length);
-            tail = (tail >> 8) | ((uint64_t)b << 56);
+            block |= (uint64_t)b << (8 * (length & 7));
             length++;
+            if ((length & 7) == 0) {
+                hash = mix(hash ^ block);
+                block = 0;
+            }
             r->i++;
             if (r->i >= r->hi) break;
             b = data[r->i];
@@ -99,52 +107,51 @@ static inline int next_word(Reader *r, uint64_t *out) {
             if (c == 0) break;
             if (c == 2 && excluded(data, r->i, r->hi, b)) break;
         }
-        uint64_t word = head;
-        if (length > 8) word ^= mix(tail);
-        *out = word ^ (uint64_t)length * GOLDEN;
+        if (length & 7) hash = mix(hash ^ block);
+        *out = mix(hash ^ (uint64_t)length * GOLDEN);
         return 1;
     }
     return 0;
 }
 
-/* The hash of the k-word shingle ending at each word: sum(w[i + o] * G * (2o + 1)),
- * updated in O(1) per word. With W the window's sum before the step, a full window
- * grows by G * ((2k - 1) * new + old - 2 * W). */
+/* The hash of the k-word shingle ending at each word, a polynomial in the (mixed) word
+ * hashes: sum(w[i + o] * B**(k - 1 - o)) modulo 2**64, updated in O(1) per word as
+ * h * B + new - old * B**k. Unlike weights in arithmetic progression, whose sums
+ * collide for mirrored windows such as (u v x v u) and (v u x u v), the powers of an
+ * odd B = 3 (mod 8) make such coincidences as unlikely as any other 64-bit collision. */
 typedef struct {
     uint64_t ring[64];
-    uint64_t shingle, window;
+    uint64_t shingle, top;  /* top = B**k */
     int64_t k, words, slot;
 } Shingler;
 
 static inline void shingler_start(Shingler *s, int64_t k) {
-    s->shingle = s->window = 0;
+    s->shingle = 0;
+    s->top = 1;
+    for (int64_t j = 0; j < k; j++) s->top *= SHINGLE_BASE;
     s->k = k;
     s->words = s->slot = 0;
 }
 
 /* Adds a word; returns 1 (and the mixed shingle hash) once a whole shingle is seen. */
-static inline int shingler_push(Shingler *s, uint64_t word, const uint64_t *factors,
-                                uint64_t *out) {
+static inline int shingler_push(Shingler *s, uint64_t word, uint64_t *out) {
     uint64_t old = s->ring[s->slot];
     s->ring[s->slot] = word;
     if (++s->slot == s->k) s->slot = 0;
     s->words++;
-    if (s->words <= s->k) {
-        s->shingle += word * factors[s->words - 1];
-        s->window += word;
-    } else {
-        s->shingle += GOLDEN * ((uint64_t)(2 * s->k - 1) * word + old - 2 * s->window);
-        s->window += word - old;
-    }
+    s->shingle = s->shingle * SHINGLE_BASE + word;
+    if (s->words > s->k) s->shingle -= old * s->top;
     if (s->words < s->k) return 0;
     *out = mix(s->shingle ^ SHINGLE_SALT);
     return 1;
 }
 
+int64_t dk_version(void) { return KERNEL_VERSION; }
+
 void dk_sketch(const uint8_t *data, const int64_t *offsets, int64_t n, int64_t k,
                int64_t bin_bits, int64_t want, const uint8_t *cls, const uint8_t *lower,
-               const uint64_t *factors, const uint8_t *handled, uint64_t *keys,
-               int64_t *counts, uint32_t *sig, uint8_t *has, uint8_t *python) {
+               const uint8_t *handled, uint64_t *keys, int64_t *counts, uint32_t *sig,
+               uint8_t *has, uint8_t *python) {
     int64_t bins = want ? ((int64_t)1 << bin_bits) : 0;
     uint64_t shift = want ? (uint64_t)(64 - bin_bits) : 0;
     uint64_t bin_mask = (uint64_t)bins - 1;
@@ -162,7 +169,7 @@ void dk_sketch(const uint8_t *data, const int64_t *offsets, int64_t n, int64_t k
             acc += word * power;
             power *= SEQ_BASE;
             words++;
-            if (want && shingler_push(&sh, word, factors, &x)) {
+            if (want && shingler_push(&sh, word, &x)) {
                 int64_t slot = (int64_t)(x >> shift);
                 uint32_t value = (uint32_t)x;
                 if (value < row[slot]) row[slot] = value;
@@ -219,9 +226,8 @@ static void sort_hashes(uint64_t *values, int64_t n, uint64_t *scratch, int64_t 
  * per two bytes of text, plus one), its size to sizes[d]. Returns -1 when scratch
  * memory cannot be had, else 0. */
 int64_t dk_shingles(const uint8_t *data, const int64_t *offsets, int64_t n, int64_t k,
-                    const uint8_t *cls, const uint8_t *lower, const uint64_t *factors,
-                    const uint8_t *handled, const int64_t *starts, uint64_t *out,
-                    int64_t *sizes, uint8_t *python) {
+                    const uint8_t *cls, const uint8_t *lower, const uint8_t *handled,
+                    const int64_t *starts, uint64_t *out, int64_t *sizes, uint8_t *python) {
     int64_t most = 1;
     for (int64_t d = 0; d < n; d++) {
         int64_t room = (offsets[d + 1] - offsets[d]) / 2 + 1;
@@ -241,7 +247,7 @@ int64_t dk_shingles(const uint8_t *data, const int64_t *offsets, int64_t n, int6
             acc += word * power;
             power *= SEQ_BASE;
             words++;
-            if (shingler_push(&sh, word, factors, &x)) set[size++] = x;
+            if (shingler_push(&sh, word, &x)) set[size++] = x;
         }
         if (words && words < k) set[size++] = mix(mix(acc ^ (uint64_t)words) ^ SHINGLE_SALT);
         sort_hashes(set, size, scratch, count);

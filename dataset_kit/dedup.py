@@ -56,9 +56,9 @@ _SHINGLE_SALT = 0x2545F4914F6CDD1D
 _EMPTY = np.uint32(0xFFFFFFFF)
 # _BYTE_MASKS[n] keeps the low n bytes of a little-endian uint64.
 _BYTE_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [2**64 - 1], dtype=np.uint64)
-_SHINGLE_FACTORS = [
-    np.uint64((_GOLDEN * (2 * offset + 1)) & 0xFFFFFFFFFFFFFFFF) for offset in range(64)
-]
+_WORD_SEED = 0x243F6A8885A308D3
+# Shingle hashes are polynomials in this base (odd, 3 mod 8): see _chunk_shingles.
+_SHINGLE_BASE = np.uint64(0xD6E8FEB86659FD93)
 
 
 def mix64(values: np.ndarray) -> np.ndarray:
@@ -283,26 +283,28 @@ def _word_mask(buf: np.ndarray) -> np.ndarray:
 
 
 def _word_hashes(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """A 64-bit hash per word from its length and its first and last eight bytes.
+    """A 64-bit hash per word: its bytes in blocks of eight, each folded in with a full
+    mix (:func:`mix64`), then its length, mixed once more.
 
-    Gathering two unaligned 8-byte windows per word costs far less than any per-byte
-    arithmetic; words longer than 16 bytes that agree in length and both ends (rare)
-    share a hash, which only nudges a similarity estimate.
+    Every byte counts, so distinct words collide only by chance (about 2**-64 a pair),
+    and the values are uniform, as the shingle polynomial needs. Words are short, so
+    the loop runs over block positions (a few), each a vectorised pass over the words
+    that are that long.
     """
     padded = np.zeros(len(buf) + 8, dtype=np.uint8)
     padded[: len(buf)] = buf
     # A uint64 view with a one-byte stride: element i is the 8 bytes from offset i.
     windows = np.ndarray(shape=(len(buf) + 1,), dtype="<u8", buffer=padded, strides=(1,))
     lengths = ends - starts
-    head = windows[starts]
-    head &= _BYTE_MASKS[np.minimum(lengths, 8)]
-    long = np.flatnonzero(lengths > 8)
-    if len(long):
-        head[long] ^= mix64(windows[ends[long] - 8])
-    # No avalanche here: every use of a word hash (shingles, the word sequence) ends in
-    # a full mix, so distinct words only need distinct values.
-    head ^= lengths.astype(_U64) * _U64(_GOLDEN)
-    return head
+    hashes = np.full(len(starts), _WORD_SEED, dtype=_U64)
+    blocks = (lengths + 7) // 8
+    for block in range(int(blocks.max()) if len(blocks) else 0):
+        long = np.flatnonzero(blocks > block)
+        rest = np.minimum(lengths[long] - 8 * block, 8)
+        values = windows[starts[long] + 8 * block] & _BYTE_MASKS[rest]
+        hashes[long] = mix64(hashes[long] ^ values)
+    hashes ^= lengths.astype(_U64) * _U64(_GOLDEN)
+    return _mix64_inplace(hashes)
 
 
 @dataclass
@@ -361,12 +363,12 @@ def _chunk_shingles(chunk: _ChunkWords, k: int) -> tuple[np.ndarray, np.ndarray]
     words, doc_of_word = chunk.words, chunk.doc_of_word
     parts, docs = [], []
     if len(words) >= k:
+        # sum(w[i + o] * B**(k - 1 - o)) modulo 2**64, by Horner's rule.
         count = len(words) - k + 1
         acc = np.zeros(count, dtype=_U64)
-        term = np.empty(count, dtype=_U64)
         for offset in range(k):
-            np.multiply(words[offset : count + offset], _SHINGLE_FACTORS[offset], out=term)
-            acc += term
+            acc *= _SHINGLE_BASE
+            acc += words[offset : count + offset]
         whole = doc_of_word[: len(acc)] == doc_of_word[k - 1 :]
         parts.append(acc[whole])
         docs.append(doc_of_word[: len(acc)][whole])
@@ -544,7 +546,6 @@ _CLASS[[*range(0x30, 0x3A), *range(0x41, 0x5B), *range(0x61, 0x7B), *range(0x80,
 _CLASS[[0xC2, 0xE2, 0xE3]] = 2
 _LOWER = np.arange(256, dtype=np.uint8)
 _LOWER[0x41:0x5B] += 0x20
-_FACTORS = np.array([int(f) for f in _SHINGLE_FACTORS], dtype=_U64)
 
 
 def _kernel_for(params: NearDupParams | None) -> Any:
@@ -603,7 +604,6 @@ def _run_kernel(
             int(params is not None),
             address(_CLASS),
             address(_LOWER),
-            address(_FACTORS),
             address(_HANDLED),
             address(keys),
             address(counts),
@@ -676,10 +676,19 @@ class ShingleSets:
     """Each text's *set* of shingle hashes: the very values MinHash keeps minima of.
 
     Text ``i``'s set is ``values[starts[i] : starts[i] + sizes[i]]``, sorted and without
-    repeats; a text without words has the empty set. Comparing sets of 64-bit hashes
-    instead of the shingles themselves differs only on a hash collision (about one in
-    ``2**64 / len(set)**2``).
+    repeats; a text without words has the empty set. Word hashes fold in every byte
+    with a full mix and shingle hashes are a polynomial in them with an odd base, then
+    mixed, so two different shingles share a hash only by chance: comparing sets of
+    64-bit hashes instead of the shingles themselves differs on the order of once in
+    ``2**64 / len(set)**2`` comparisons.
     """
+
+    def compact(self) -> ShingleSets:
+        """The same sets, packed end to end in a new array (no unused room)."""
+        total = int(self.sizes.sum())
+        first = np.cumsum(self.sizes) - self.sizes
+        where = np.repeat(self.starts - first, self.sizes) + np.arange(total, dtype=np.int64)
+        return ShingleSets(self.values[where], first.astype(np.int64), self.sizes.copy())
 
     values: np.ndarray  # uint64
     starts: np.ndarray  # int64
@@ -738,7 +747,6 @@ def _run_shingle_kernel(
         shingle_words,
         address(_CLASS),
         address(_LOWER),
-        address(_FACTORS),
         address(_HANDLED),
         address(starts),
         address(values),
@@ -746,7 +754,9 @@ def _run_shingle_kernel(
         address(python),
     ):
         raise MemoryError("no memory for the shingle sets of a batch of texts")
-    return ShingleSets(values, starts, sizes), python
+    # The room reserved (4 bytes per byte of text) is about three times what is used:
+    # hand back only the used part.
+    return ShingleSets(values, starts, sizes).compact(), python
 
 
 def shingle_sets(

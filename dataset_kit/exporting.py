@@ -9,11 +9,11 @@ record:
    of another format) is parsed and validated; invalid records become rejects with
    their errors. Valid records are converted to Arrow and *spilled* to a temporary
    Arrow IPC file, and their keys returned: a hash of the id, the exact-duplicate
-   key (word sequence + canonical URL), the LSH band hashes of the MinHash signature
-   (the signature itself is spilled too, for verifying candidate pairs), and the
-   group, stratum and date values the split options need.
-2. **Plan** (:func:`plan_export`, in memory, over numpy arrays only): drop exact
-   copies (first one kept), reject reused ids, cluster near-duplicates, join
+   key (word sequence + canonical URL), the LSH band hashes of the MinHash signature,
+   and the group, stratum and date values the split options need.
+2. **Plan** (:func:`plan_export`, in memory, over numpy arrays): drop exact copies
+   (first one kept), reject reused ids, check candidate near-duplicate pairs on the
+   exact Jaccard of their texts (read back from the spill), cluster them, join
    clusters and groups into split units and assign each unit a split
    (:mod:`dataset_kit.splitting`).
 3. **Write** (:func:`_write_shards`): the spilled batches are streamed back in input

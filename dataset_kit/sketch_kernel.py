@@ -37,6 +37,7 @@ import numpy as np
 from .errors import KernelMissingWarning
 
 MODULE = "dataset_kit._sketch"
+KERNEL_VERSION = 2  # KERNEL_VERSION in _sketch.c: what the values mean
 MAX_BIN_BITS = 12  # the kernel's per-document scratch holds 4096 bins
 MAX_SHINGLE_WORDS = 64
 
@@ -85,10 +86,15 @@ def _bind(library: Any) -> Kernel:
     pointer = ctypes.c_void_p
     size = ctypes.c_int64
     signatures = {
-        "dk_sketch": [pointer, pointer, size, size, size, size, *[pointer] * 9],
-        "dk_shingles": [pointer, pointer, size, size, *[pointer] * 8],
+        "dk_sketch": [pointer, pointer, size, size, size, size, *[pointer] * 8],
+        "dk_shingles": [pointer, pointer, size, size, *[pointer] * 7],
         "dk_intersections": [*[pointer] * 5, size, pointer],
     }
+    library.dk_version.restype = ctypes.c_int64
+    library.dk_version.argtypes = []
+    built = library.dk_version()
+    if built != KERNEL_VERSION:
+        raise OSError(f"it is a stale build (version {built}, this code needs {KERNEL_VERSION})")
     for name, argtypes in signatures.items():
         function = getattr(library, name)
         function.restype = ctypes.c_int64 if name == "dk_shingles" else None

@@ -359,3 +359,19 @@ def test_verify_pairs_decides_on_the_exact_similarity() -> None:
     array = pa.array(texts)
     accepted = verify_pairs(candidates, lambda rows: array.take(pa.array(rows)), PARAMS, 4)
     assert accepted.tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("1 4 a b c", "2 5 a b c"),  # word hashes whose differences cancelled out
+        ("the cat sat cat the", "cat the sat the cat"),  # mirrored windows
+        ("Bundesverfassungsgericht", "Bundesverwaltungsgericht"),  # same ends and length
+        ("a b c d e f", "a b c d e g"),
+    ],
+)
+def test_different_shingles_never_share_a_hash(left: str, right: str) -> None:
+    sets = shingle_sets(pa.array([left, right]), 5)
+    assert exact_jaccard(sets, np.array([0]), np.array([1]))[0] == _python_jaccard(left, right)
+    keys = sketch_texts([left, right]).text_keys
+    assert keys[0] != keys[1]
