@@ -3,7 +3,8 @@
 Each command is a thin layer over the Python API of the module named for the work
 (``validating``, ``ingesting``, ``exporting``, ``cards``, ``publishing``); modules are
 imported inside the command so that ``dataset-kit --help`` does not pay for pyarrow.
-A :class:`~dataset_kit.errors.DatasetKitError` becomes ``Error: ...`` and exit 2.
+A :class:`~dataset_kit.errors.DatasetKitError` becomes ``Error: ...`` and its exit code
+(2, or 1 for a refusal).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except DatasetKitError as exc:
             click.echo(f"Error: {exc}", err=True)
-            ctx.exit(2)
+            ctx.exit(exc.exit_code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -96,15 +97,15 @@ _page_source_option = click.option(
 )
 @click.option(
     "--report",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     help="Write a JSON report: counts, every error with file, line, id, pointer, keyword, "
-    "message, and the grouped summary.",
+    "message, and the grouped summary (- for standard output).",
 )
 @click.option(
     "--rejects",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     help='Write each invalid record as JSONL: its original line ("raw") with file, line '
-    "and errors, ready to fix and feed back.",
+    "and errors, ready to fix and feed back (- for standard output).",
 )
 @click.option("--jobs", "-j", type=int, default=1, show_default=True, help=_JOBS_HELP)
 @click.option(
@@ -165,7 +166,8 @@ def validate(
     if not quiet:
         from .validation_run import format_summary
 
-        click.echo(format_summary(result))
+        # Standard output may carry the report or rejects: the summary goes aside then.
+        click.echo(format_summary(result), err="-" in (report, rejects))
     sys.exit(result.exit_code)
 
 
@@ -356,14 +358,15 @@ def stats(export_dir: str, as_json: bool) -> None:
     "-o",
     "out_path",
     required=True,
-    type=click.Path(dir_okay=False, writable=True),
-    help="JSONL file to write, one article record per page.",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    help="JSONL file to write, one article record per page (- for standard output; "
+    "then name --rejects).",
 )
 @click.option(
     "--rejects",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     help="JSONL file for pages without an article, with the reason "
-    "(default: OUT.rejects.jsonl beside the output).",
+    "(default: OUT.rejects.jsonl beside the output; - for standard output).",
 )
 @click.option("--timezone", metavar="TZ", help=_TIMEZONE_HELP)
 @click.option("--source", metavar="NAME", help=_SOURCE_HELP)
@@ -415,7 +418,8 @@ def ingest(
     )
     progress.done()
     for line in summary.lines():
-        click.echo(line)
+        # Standard output may carry the records or rejects: the summary goes aside then.
+        click.echo(line, err="-" in (out_path, rejects))
     sys.exit(0 if summary.written else 1)
 
 
@@ -477,6 +481,13 @@ def _export_options(func):  # type: ignore[no-untyped-def]
         _page_timezone_option,
         _page_source_option,
         click.option("--jobs", "-j", type=int, help=_JOBS_HELP + " [default: 1]"),
+        click.option(
+            "--allow-empty",
+            is_flag=True,
+            default=None,
+            help="Let an export with no valid records replace an earlier export that has "
+            "some (refused otherwise).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -611,7 +622,7 @@ def demo(workdir: str) -> None:
             return exc.exit_code
         except DatasetKitError as exc:
             click.echo(f"Error: {exc}", err=True)
-            return 2
+            return exc.exit_code
         return 0
 
     sys.exit(run_demo(Path(workdir).resolve(), run_command, click.echo))
