@@ -12,6 +12,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,258 @@ def test_no_traceback_for_any_of_these(tmp_path):
     )
     assert run.returncode == 2 and run.stderr.startswith("Error: ")
     assert "Traceback" not in run.stderr
+
+
+# --- 3. the final swap of DIR, rejects and report is one recoverable step -------------
+
+CRASH_AFTER_RENAMES = """
+import os, sys
+from pathlib import Path
+from dataset_kit import atomic
+from dataset_kit.cli import cli
+
+folder, limit = Path(sys.argv[1]), int(sys.argv[2])
+real_replace, done = os.replace, [0]
+
+def replace(src, dst):
+    # Count only the renames of the swap: those after its journal was written.
+    if list(folder.glob(atomic.JOURNAL_PREFIX + "*")):
+        if done[0] == limit:
+            os._exit(9)  # as a kill -9 or a power cut would: no cleanup at all
+        done[0] += 1
+    real_replace(src, dst)
+
+os.replace = replace
+cli.main(args=sys.argv[3:], prog_name="dataset-kit")
+"""
+
+
+def export_set(out: Path) -> tuple[int, int, int]:
+    """(rows in DIR's manifest, lines in DIR.rejects.jsonl, records read in the report)."""
+    manifest = json.loads((out / ".dataset-kit" / "manifest.json").read_text())
+    rejects = out.parent / f"{out.name}.rejects.jsonl"
+    report = json.loads((out.parent / f"{out.name}.report.json").read_text())
+    return (
+        manifest["counts"]["written"],
+        len(rejects.read_text().splitlines()),
+        report["counts"]["read"],
+    )
+
+
+@pytest.mark.parametrize("renames_done", [0, 1, 2, 3, 5])
+def test_an_export_killed_during_its_final_renames_is_completed_by_the_next_run(
+    tmp_path, renames_done
+):
+    old_input = write_jsonl(tmp_path / "old.jsonl", [*corpus(30), {"id": "bad-1"}])
+    new_input = write_jsonl(
+        tmp_path / "new.jsonl", [*corpus(40, seed=8), {"id": "b1"}, {"id": "b2"}]
+    )
+    out = tmp_path / "ds"
+    assert invoke("export", old_input, "--out", out).exit_code == 0
+    assert export_set(out) == (30, 1, 31)
+
+    crashed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CRASH_AFTER_RENAMES,
+            str(tmp_path),
+            str(renames_done),
+            "export",
+            str(new_input),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert crashed.returncode == 9, crashed.stderr
+    assert list(tmp_path.glob(atomic.JOURNAL_PREFIX + "*"))  # the swap was cut short
+
+    # The next run completes the interrupted swap before anything else, and says so.
+    result = invoke("export", new_input, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Recovered: completed the replacement of ds, ds.rejects.jsonl" in result.output
+    assert export_set(out) == (40, 2, 42)
+    assert not list(tmp_path.glob(".tmp-dataset-kit-*"))
+    assert not list(tmp_path.glob(atomic.JOURNAL_PREFIX + "*"))
+
+
+def test_recovery_alone_puts_the_whole_new_set_in_place(tmp_path):
+    old_input = write_jsonl(tmp_path / "old.jsonl", [*corpus(30), {"id": "bad-1"}])
+    new_input = write_jsonl(
+        tmp_path / "new.jsonl", [*corpus(40, seed=8), {"id": "b1"}, {"id": "b2"}]
+    )
+    out = tmp_path / "ds"
+    assert invoke("export", old_input, "--out", out).exit_code == 0
+    crashed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CRASH_AFTER_RENAMES,
+            str(tmp_path),
+            "3",
+            "export",
+            str(new_input),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert crashed.returncode == 9, crashed.stderr
+    assert len(atomic.recover_swaps(tmp_path)) == 1
+    assert export_set(out) == (40, 2, 42)
+
+
+def test_a_failure_before_the_swap_leaves_the_whole_old_set(tmp_path, monkeypatch):
+    old_input = write_jsonl(tmp_path / "old.jsonl", [*corpus(30), {"id": "bad-1"}])
+    out = tmp_path / "ds"
+    assert invoke("export", old_input, "--out", out).exit_code == 0
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic, "_swap_in", fail)
+    new_input = write_jsonl(tmp_path / "new.jsonl", corpus(40, seed=8))
+    with pytest.raises(OSError):
+        CliRunner().invoke(
+            cli, ["export", str(new_input), "--out", str(out)], catch_exceptions=False
+        )
+    assert export_set(out) == (30, 1, 31)
+
+
+# --- 4. an empty export never silently replaces a good one ----------------------------
+
+
+def test_an_empty_export_does_not_replace_a_good_one(tmp_path):
+    out = tmp_path / "ds"
+    assert invoke("export", good_records(tmp_path), "--out", out).exit_code == 0
+    before = export_set(out)
+    broken = write_jsonl(tmp_path / "broken.jsonl", [{"id": "x"}, {"id": "y"}])
+    result = invoke("export", broken, "--out", out)
+    assert result.exit_code == 1, result.output
+    assert "Error: --out" in result.output and "--allow-empty" in result.output
+    assert export_set(out) == before
+
+    allowed = invoke("export", broken, "--out", out, "--allow-empty")
+    assert allowed.exit_code == 0, allowed.output
+    assert export_set(out) == (0, 2, 2)
+
+
+def test_allow_empty_as_a_config_key(tmp_path, monkeypatch):
+    out = tmp_path / "ds"
+    assert invoke("export", good_records(tmp_path), "--out", out).exit_code == 0
+    broken = write_jsonl(tmp_path / "broken.jsonl", [{"id": "x"}])
+    (tmp_path / "dataset-kit.toml").write_text(
+        f'[export]\ninputs = ["{broken.name}"]\nout = "ds"\nallow_empty = true\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    result = invoke("export")
+    assert result.exit_code == 0, result.output
+    assert export_set(out)[0] == 0
+
+
+def test_a_first_export_may_be_empty(tmp_path):
+    broken = write_jsonl(tmp_path / "broken.jsonl", [{"id": "x"}])
+    result = invoke("export", broken, "--out", tmp_path / "ds")
+    assert result.exit_code == 0, result.output
+
+
+# --- 5. files a user added to DIR are carried over ------------------------------------
+
+
+def test_files_added_to_an_export_are_carried_over(tmp_path):
+    out = tmp_path / "ds"
+    source = good_records(tmp_path)
+    assert invoke("export", source, "--out", out).exit_code == 0
+    (out / "LICENSE").write_text("CC-BY-4.0 text")
+    (out / "notes").mkdir()
+    (out / "notes" / "sources.md").write_text("where the pages came from")
+    result = invoke("export", source, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Kept from the earlier ds: LICENSE, notes/" in result.output
+    assert (out / "LICENSE").read_text() == "CC-BY-4.0 text"
+    assert (out / "notes" / "sources.md").read_text() == "where the pages came from"
+    publish = invoke("publish", out, "--repo-id", "me/news", "--dry-run")
+    assert "LICENSE" not in publish.output  # not part of what is published
+
+
+def test_a_rerun_without_extras_says_nothing_about_them(tmp_path):
+    out = tmp_path / "ds"
+    source = good_records(tmp_path)
+    assert invoke("export", source, "--out", out).exit_code == 0
+    result = invoke("export", source, "--out", out)
+    assert "Kept from" not in result.output
+
+
+# --- 12. two runs in one folder leave each other's temporaries alone -------------------
+
+
+def owned_temp(folder: Path, pid: int, name: str) -> Path:
+    path = folder / f"{atomic.TMP_PREFIX}{atomic._host()}-{pid}-{atomic._start_time(pid)}-{name}"
+    path.write_text("in use")
+    return path
+
+
+def test_export_removes_only_temporaries_whose_owner_is_gone(tmp_path):
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    try:
+        busy = owned_temp(tmp_path, live.pid, "rejects")
+        stale = owned_temp(tmp_path, dead.pid, "old")
+        legacy = tmp_path / f"{atomic.TMP_PREFIX}abc123"  # an older version's leftover
+        legacy.mkdir()
+        result = invoke("export", good_records(tmp_path), "--out", tmp_path / "ds")
+        assert result.exit_code == 0, result.output
+        assert busy.read_text() == "in use"
+        assert not stale.exists() and not legacy.exists()
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_a_reused_pid_does_not_keep_a_leftover_alive(tmp_path):
+    """Same pid, other start time: the owner is gone and its pid went to someone else."""
+    pid = os.getpid()
+    leftover = tmp_path / f"{atomic.TMP_PREFIX}{atomic._host()}-{pid}-1-x"
+    leftover.write_text("")
+    if atomic._start_time(pid) in (0, 1):
+        pytest.skip("no process start times here")
+    atomic.remove_stale_temporaries(tmp_path)
+    assert not leftover.exists()
+
+
+def test_export_beside_a_running_validate_keeps_its_rejects(tmp_path):
+    """The case from the issue: validate --rejects writing while an export starts."""
+    source = write_jsonl(tmp_path / "in.jsonl", [article(1), {"id": "x"}] * 20000)
+    validate = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dataset_kit.cli",
+            "validate",
+            str(source),
+            "--rejects",
+            str(tmp_path / "bad.jsonl"),
+            "--quiet",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(600):
+            if list(tmp_path.glob(atomic.TMP_PREFIX + "*")) or validate.poll() is not None:
+                break
+            time.sleep(0.05)
+        result = invoke("export", good_records(tmp_path, "other.jsonl"), "--out", tmp_path / "ds")
+        assert result.exit_code == 0, result.output
+    finally:
+        _, stderr = validate.communicate(timeout=300)
+    assert validate.returncode == 1, stderr
+    assert len((tmp_path / "bad.jsonl").read_text().splitlines()) == 20000
