@@ -592,7 +592,8 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
     default="dataset-kit-demo",
     show_default=True,
     type=click.Path(file_okay=False),
-    help="Work folder for the demo's files (created; earlier demo output is replaced).",
+    help="Work folder for the demo's files: new, empty or an earlier demo's (which is "
+    "replaced); a folder holding other files is refused.",
 )
 def demo(workdir: str) -> None:
     """Run the whole job on the bundled sample corpus, printing each command.
@@ -612,7 +613,9 @@ def demo(workdir: str) -> None:
 
     def run_command(args: list[str]) -> int:
         try:
-            cli.main(args=args, prog_name="dataset-kit", standalone_mode=False)
+            # Without standalone mode, an `Error:` exit (ctx.exit) comes back as the
+            # return value, not as an exception: it must not read as success.
+            code = cli.main(args=args, prog_name="dataset-kit", standalone_mode=False)
         except SystemExit as exc:
             return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except click.exceptions.Exit as exc:
@@ -623,7 +626,7 @@ def demo(workdir: str) -> None:
         except DatasetKitError as exc:
             click.echo(f"Error: {exc}", err=True)
             return exc.exit_code
-        return 0
+        return code if isinstance(code, int) else 0
 
     sys.exit(run_demo(Path(workdir).resolve(), run_command, click.echo))
 

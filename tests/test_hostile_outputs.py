@@ -463,3 +463,46 @@ def test_export_beside_a_running_validate_keeps_its_rejects(tmp_path):
         _, stderr = validate.communicate(timeout=300)
     assert validate.returncode == 1, stderr
     assert len((tmp_path / "bad.jsonl").read_text().splitlines()) == 20000
+
+
+# --- 6. demo: never over a user's folder, stop at the first failure -------------------
+
+
+def test_demo_refuses_a_folder_with_the_users_files(tmp_path):
+    workdir = tmp_path / "mine"
+    workdir.mkdir()
+    (workdir / "dataset-kit.toml").write_text("# my settings")
+    (workdir / "articles.jsonl").write_text("my records\n")
+    result = invoke("demo", "--dir", workdir)
+    assert result.exit_code == 2, result.output
+    assert "Error: --dir" in result.output
+    assert "articles.jsonl, dataset-kit.toml" in result.output
+    assert (workdir / "dataset-kit.toml").read_text() == "# my settings"
+    assert (workdir / "articles.jsonl").read_text() == "my records\n"
+
+
+def test_demo_stops_at_the_first_failed_step(tmp_path, monkeypatch):
+    from dataset_kit import sample
+
+    empty = tmp_path / "no-pages"
+    empty.mkdir()
+    monkeypatch.setattr(sample, "pages_dir", lambda: empty)
+    result = invoke("demo", "--dir", tmp_path / "demo")
+    assert result.exit_code == 2, result.output
+    assert "Demo stopped: `dataset-kit ingest" in result.output
+    assert "== 2/5" not in result.output
+    assert not (tmp_path / "demo" / "dataset").exists()
+
+
+def test_demo_reruns_over_its_own_earlier_output(tmp_path):
+    workdir = tmp_path / "demo"
+    workdir.mkdir()
+    (workdir / ".dataset-kit-demo").write_text("")
+    (workdir / "articles.jsonl").write_text("from the earlier demo\n")
+    (workdir / ".tmp-dataset-kit-leftover").write_text("")
+    from dataset_kit.demo import claim_workdir
+
+    claim_workdir(workdir)  # no error: only demo files and a leftover temporary
+    (workdir / "LICENSE").write_text("mine")
+    result = invoke("demo", "--dir", workdir)
+    assert result.exit_code == 2 and "(LICENSE)" in result.output
