@@ -70,7 +70,21 @@ class _Progress:
             click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
 
 
-_JOBS_HELP = "Worker processes (0 = one per CPU). Output is identical for any value."
+_JOBS_HELP = (
+    "Worker processes (0 or less = one per CPU; never more than CPUs or tasks). "
+    "Output is identical for any value."
+)
+
+
+def _note_jobs(jobs: int | None) -> None:
+    """Say so on stderr when --jobs is capped at the CPUs (the output does not change)."""
+    from .parallel import jobs_note
+
+    note = jobs_note(jobs or 1)
+    if note:
+        click.echo(note, err=True)
+
+
 _TIMEZONE_HELP = (
     "IANA zone (e.g. Europe/Berlin) of times the pages give without a zone; "
     "without it such dates keep only the day."
@@ -151,6 +165,8 @@ def validate(
     from .reading import PageOptions
     from .validation_run import validate as run_validation
 
+    if not quiet:
+        _note_jobs(jobs)
     progress = _Progress("validated", enabled=not quiet)
     result = run_validation(
         inputs,
@@ -405,6 +421,7 @@ def ingest(
     """
     from .ingesting import ingest as run_ingest
 
+    _note_jobs(jobs)
     progress = _Progress("ingested", enabled=True)
     summary = run_ingest(
         paths,
@@ -531,6 +548,8 @@ def export(config_file: str | None, quiet: bool, **flags: object) -> None:
     settings, path = _export_settings(config_file, **flags)
     if path is not None and not quiet:
         click.echo(f"Using settings from {path}", err=True)
+    if not quiet:
+        _note_jobs(settings.jobs)
     progress = _Progress("read", enabled=not quiet)
     result = run_export(settings=settings, progress=progress)
     progress.done()
