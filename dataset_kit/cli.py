@@ -562,10 +562,10 @@ def export(config_file: str | None, quiet: bool, **flags: object) -> None:
 @click.option(
     "--file",
     "target",
-    type=click.Path(dir_okay=False),
+    type=click.Path(dir_okay=False, allow_dash=True),
     default="dataset-kit.toml",
     show_default=True,
-    help="Where to write the settings.",
+    help="Where to write the settings (- for standard output).",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing settings file.")
 def init(config_file: str | None, target: str, force: bool, **flags: object) -> None:
@@ -583,7 +583,7 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
     """
     from pathlib import Path
 
-    from .atomic import atomic_write_text
+    from .atomic import STDOUT, atomic_write_text, refuse_overlaps
     from .config import render_config
     from .splitting import DEFAULT_SPLIT
 
@@ -592,7 +592,10 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
     if settings.split is None and settings.split_by_date is None:
         settings = settings.with_overrides(split=DEFAULT_SPLIT)
     destination = Path(target)
-    if destination.exists() and not force:
+    refuse_overlaps(
+        [*settings.inputs, *([settings.schema] if settings.schema else [])], [("--file", target)]
+    )
+    if target != STDOUT and destination.exists() and not force:
         raise DatasetKitError(f"{destination} already exists; pass --force to overwrite it")
     base = destination.resolve().parent
     absolute = settings.with_overrides(
@@ -600,6 +603,9 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
         out=str(Path(settings.out).resolve()) if settings.out else None,
         schema=str(Path(settings.schema).resolve()) if settings.schema else None,
     )
+    if target == STDOUT:
+        click.echo(render_config(absolute, base), nl=False)
+        return
     atomic_write_text(destination, render_config(absolute, base))
     click.echo(f"Wrote {destination}: run `dataset-kit export` to export with these settings.")
 

@@ -506,3 +506,14 @@ def test_demo_reruns_over_its_own_earlier_output(tmp_path):
     (workdir / "LICENSE").write_text("mine")
     result = invoke("demo", "--dir", workdir)
     assert result.exit_code == 2 and "(LICENSE)" in result.output
+
+
+def test_init_to_standard_output_and_never_over_an_input(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    source = good_records(tmp_path)
+    result = invoke("init", source.name, "--out", "ds", "--file", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("# dataset-kit settings") and not Path("-").exists()
+    refused = invoke("init", source.name, "--out", "ds", "--file", source.name, "--force")
+    assert refused.exit_code == 2 and "is the input" in refused.output
+    assert source.read_text().startswith("{")
