@@ -350,6 +350,10 @@ def _swap_in(target: Path, staged: StagedSet) -> None:
     for final, tmp in staged.files.items():
         _ordinary_mode(tmp, 0o666)
         destination, direct = output_target(final)
+        destination.parent.mkdir(parents=True, exist_ok=True)  # a dangling link's folder
+        # A symlink to another file system cannot be renamed onto: write it through,
+        # rather than journal a rename that would fail on every later run too.
+        direct = direct or not _same_device(tmp, destination.parent)
         (through if direct else renames).append((tmp, destination))
     parent = target.parent
     entries = []
@@ -370,6 +374,13 @@ def _swap_in(target: Path, staged: StagedSet) -> None:
         with open(tmp, "rb") as source, open(destination, "wb") as out:
             shutil.copyfileobj(source, out, 1 << 20)
         os.unlink(tmp)
+
+
+def _same_device(a: Path, b: Path) -> bool:
+    try:
+        return os.stat(a).st_dev == os.stat(b).st_dev
+    except OSError:
+        return True  # a missing folder: let the rename say why
 
 
 def _complete(journal: Path, entries: list[dict[str, str]]) -> None:
@@ -429,7 +440,14 @@ def recover_swaps(folder: Path) -> list[str]:
     for journal, entries in _journals(folder):
         if any(_owner_alive(Path(entry["new"]).name) for entry in entries):
             continue  # a live run is swapping right now
-        _complete(journal, entries)
+        try:
+            _complete(journal, entries)
+        except OSError as exc:
+            raise DatasetKitError(
+                f"{journal}: an interrupted run left this swap unfinished and it cannot be "
+                f"completed ({exc.strerror}: {exc.filename}); fix that, or restore by hand "
+                "from the `new`/`old` paths the journal lists"
+            ) from None
         names = ", ".join(Path(entry["final"]).name for entry in entries)
         done.append(f"completed the replacement of {names} that an interrupted run began")
     return done

@@ -85,7 +85,7 @@ from .manifest import (
     manifest_path,
     write_manifest,
 )
-from .parallel import ordered_map, resolve_jobs
+from .parallel import available_cpus, ordered_map, resolve_jobs
 from .reading import (
     PageOptions,
     ReadNotes,
@@ -862,7 +862,7 @@ def export(
     hasher = _InputHasher(paths)
     # Hashing the inputs takes a core for a while: beside pass 1 when that leaves a core
     # free, otherwise beside pass 2, whose shard encoding leaves one mostly idle.
-    hash_early = resolve_jobs(settings.jobs) < (os.cpu_count() or 1)
+    hash_early = resolve_jobs(settings.jobs) < available_cpus()
     if hash_early:
         hasher.start()
     with atomic_set(out_dir, (rejects_final, report_final)) as staged:
