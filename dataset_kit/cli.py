@@ -530,7 +530,10 @@ def export(config_file: str | None, quiet: bool, **flags: object) -> None:
     DIR/data/{split}-00000-of-0000N.parquet, the manifest DIR/.dataset-kit/manifest.json
     and the dataset card. Rejected records (with their original line and errors) go
     to DIR.rejects.jsonl and the report (counts, clusters, splits) to
-    DIR.report.json, beside DIR. DIR is replaced only when everything succeeded.
+    DIR.report.json, beside DIR. DIR is replaced only when everything succeeded,
+    together with its rejects and report in one step; files you added to DIR are
+    carried over, and an export with no valid records does not replace one that has
+    some (exit 1) unless --allow-empty.
 
     Settings not given as flags come from --config or ./dataset-kit.toml (see
     `dataset-kit init`), then the defaults.
