@@ -349,6 +349,9 @@ def _swap_in(target: Path, staged: StagedSet) -> None:
     through: list[tuple[Path, Path]] = []
     for final, tmp in staged.files.items():
         _ordinary_mode(tmp, 0o666)
+        # The journal will say this file is complete: make it so on disk first.
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
         destination, direct = output_target(final)
         destination.parent.mkdir(parents=True, exist_ok=True)  # a dangling link's folder
         # A symlink to another file system cannot be renamed onto: write it through,
