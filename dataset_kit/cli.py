@@ -3,7 +3,8 @@
 Each command is a thin layer over the Python API of the module named for the work
 (``validating``, ``ingesting``, ``exporting``, ``cards``, ``publishing``); modules are
 imported inside the command so that ``dataset-kit --help`` does not pay for pyarrow.
-A :class:`~dataset_kit.errors.DatasetKitError` becomes ``Error: ...`` and exit 2.
+A :class:`~dataset_kit.errors.DatasetKitError` becomes ``Error: ...`` and its exit code
+(2, or 1 for a refusal).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except DatasetKitError as exc:
             click.echo(f"Error: {exc}", err=True)
-            ctx.exit(2)
+            ctx.exit(exc.exit_code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,7 +83,21 @@ class _Progress:
             click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
 
 
-_JOBS_HELP = "Worker processes (0 = one per CPU). Output is identical for any value."
+_JOBS_HELP = (
+    "Worker processes (0 or less = one per CPU; never more than CPUs or tasks). "
+    "Output is identical for any value."
+)
+
+
+def _note_jobs(jobs: int | None) -> None:
+    """Say so on stderr when --jobs is capped at the CPUs (the output does not change)."""
+    from .parallel import jobs_note
+
+    note = jobs_note(jobs or 1)
+    if note:
+        click.echo(note, err=True)
+
+
 _TIMEZONE_HELP = (
     "IANA zone (e.g. Europe/Berlin) of times the pages give without a zone; "
     "without it such dates keep only the day."
@@ -109,15 +124,15 @@ _page_source_option = click.option(
 )
 @click.option(
     "--report",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     help="Write a JSON report: counts, every error with file, line, id, pointer, keyword, "
-    "message, and the grouped summary.",
+    "message, and the grouped summary (- for standard output).",
 )
 @click.option(
     "--rejects",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     help='Write each invalid record as JSONL: its original line ("raw") with file, line '
-    "and errors, ready to fix and feed back.",
+    "and errors, ready to fix and feed back (- for standard output).",
 )
 @click.option("--jobs", "-j", type=int, default=1, show_default=True, help=_JOBS_HELP)
 @click.option(
@@ -163,6 +178,8 @@ def validate(
     from .reading import PageOptions
     from .validation_run import validate as run_validation
 
+    if not quiet:
+        _note_jobs(jobs)
     progress = _Progress("validated", enabled=not quiet)
     result = run_validation(
         inputs,
@@ -178,7 +195,8 @@ def validate(
     if not quiet:
         from .validation_run import format_summary
 
-        click.echo(format_summary(result))
+        # Standard output may carry the report or rejects: the summary goes aside then.
+        click.echo(format_summary(result), err="-" in (report, rejects))
     sys.exit(result.exit_code)
 
 
@@ -369,14 +387,15 @@ def stats(export_dir: str, as_json: bool) -> None:
     "-o",
     "out_path",
     required=True,
-    type=click.Path(dir_okay=False, writable=True),
-    help="JSONL file to write, one article record per page.",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    help="JSONL file to write, one article record per page (- for standard output; "
+    "then name --rejects).",
 )
 @click.option(
     "--rejects",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     help="JSONL file for pages without an article, with the reason "
-    "(default: OUT.rejects.jsonl beside the output).",
+    "(default: OUT.rejects.jsonl beside the output; - for standard output).",
 )
 @click.option("--timezone", metavar="TZ", help=_TIMEZONE_HELP)
 @click.option("--source", metavar="NAME", help=_SOURCE_HELP)
@@ -415,6 +434,7 @@ def ingest(
     """
     from .ingesting import ingest as run_ingest
 
+    _note_jobs(jobs)
     progress = _Progress("ingested", enabled=True)
     summary = run_ingest(
         paths,
@@ -428,7 +448,8 @@ def ingest(
     )
     progress.done()
     for line in summary.lines():
-        click.echo(line)
+        # Standard output may carry the records or rejects: the summary goes aside then.
+        click.echo(line, err="-" in (out_path, rejects))
     sys.exit(0 if summary.written else 1)
 
 
@@ -490,6 +511,13 @@ def _export_options(func):  # type: ignore[no-untyped-def]
         _page_timezone_option,
         _page_source_option,
         click.option("--jobs", "-j", type=int, help=_JOBS_HELP + " [default: 1]"),
+        click.option(
+            "--allow-empty",
+            is_flag=True,
+            default=None,
+            help="Let an export with no valid records replace an earlier export that has "
+            "some (refused otherwise).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -515,7 +543,10 @@ def export(config_file: str | None, quiet: bool, **flags: object) -> None:
     DIR/data/{split}-00000-of-0000N.parquet, the manifest DIR/.dataset-kit/manifest.json
     and the dataset card. Rejected records (with their original line and errors) go
     to DIR.rejects.jsonl and the report (counts, clusters, splits) to
-    DIR.report.json, beside DIR. DIR is replaced only when everything succeeded.
+    DIR.report.json, beside DIR. DIR is replaced only when everything succeeded,
+    together with its rejects and report in one step; files you added to DIR are
+    carried over, and an export with no valid records does not replace one that has
+    some (exit 1) unless --allow-empty.
 
     Settings not given as flags come from --config or ./dataset-kit.toml (see
     `dataset-kit init`), then the defaults.
@@ -533,6 +564,8 @@ def export(config_file: str | None, quiet: bool, **flags: object) -> None:
     settings, path = _export_settings(config_file, **flags)
     if path is not None and not quiet:
         click.echo(f"Using settings from {path}", err=True)
+    if not quiet:
+        _note_jobs(settings.jobs)
     progress = _Progress("read", enabled=not quiet)
     result = run_export(settings=settings, progress=progress)
     progress.done()
@@ -545,10 +578,10 @@ def export(config_file: str | None, quiet: bool, **flags: object) -> None:
 @click.option(
     "--file",
     "target",
-    type=click.Path(dir_okay=False),
+    type=click.Path(dir_okay=False, allow_dash=True),
     default="dataset-kit.toml",
     show_default=True,
-    help="Where to write the settings.",
+    help="Where to write the settings (- for standard output).",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing settings file.")
 def init(config_file: str | None, target: str, force: bool, **flags: object) -> None:
@@ -566,7 +599,7 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
     """
     from pathlib import Path
 
-    from .atomic import atomic_write_text
+    from .atomic import STDOUT, atomic_write_text, refuse_overlaps
     from .config import render_config
     from .splitting import DEFAULT_SPLIT
 
@@ -575,7 +608,10 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
     if settings.split is None and settings.split_by_date is None:
         settings = settings.with_overrides(split=DEFAULT_SPLIT)
     destination = Path(target)
-    if destination.exists() and not force:
+    refuse_overlaps(
+        [*settings.inputs, *([settings.schema] if settings.schema else [])], [("--file", target)]
+    )
+    if target != STDOUT and destination.exists() and not force:
         raise DatasetKitError(f"{destination} already exists; pass --force to overwrite it")
     base = destination.resolve().parent
     absolute = settings.with_overrides(
@@ -583,6 +619,9 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
         out=str(Path(settings.out).resolve()) if settings.out else None,
         schema=str(Path(settings.schema).resolve()) if settings.schema else None,
     )
+    if target == STDOUT:
+        click.echo(render_config(absolute, base), nl=False)
+        return
     atomic_write_text(destination, render_config(absolute, base))
     click.echo(f"Wrote {destination}: run `dataset-kit export` to export with these settings.")
 
@@ -594,7 +633,8 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
     default="dataset-kit-demo",
     show_default=True,
     type=click.Path(file_okay=False),
-    help="Work folder for the demo's files (created; earlier demo output is replaced).",
+    help="Work folder for the demo's files: new, empty or an earlier demo's (which is "
+    "replaced); a folder holding other files is refused.",
 )
 def demo(workdir: str) -> None:
     """Run the whole job on the bundled sample corpus, printing each command.
@@ -614,7 +654,9 @@ def demo(workdir: str) -> None:
 
     def run_command(args: list[str]) -> int:
         try:
-            cli.main(args=args, prog_name="dataset-kit", standalone_mode=False)
+            # Without standalone mode, an `Error:` exit (ctx.exit) comes back as the
+            # return value, not as an exception: it must not read as success.
+            code = cli.main(args=args, prog_name="dataset-kit", standalone_mode=False)
         except SystemExit as exc:
             return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except click.exceptions.Exit as exc:
@@ -624,8 +666,8 @@ def demo(workdir: str) -> None:
             return exc.exit_code
         except DatasetKitError as exc:
             click.echo(f"Error: {exc}", err=True)
-            return 2
-        return 0
+            return exc.exit_code
+        return code if isinstance(code, int) else 0
 
     sys.exit(run_demo(Path(workdir).resolve(), run_command, click.echo))
 

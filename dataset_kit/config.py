@@ -8,7 +8,7 @@ from three layers, later ones winning: the defaults, the config file, the flags.
 The file has an ``[export]`` table with one key per flag (``split``,
 ``split_by_date``, ``stratify``, ``group_by``, ``seed``, ``dedup``,
 ``near_threshold``, ``near_keep``, ``max_shard_size``, ``timezone``, ``source``,
-``jobs``, ``schema``, plus
+``jobs``, ``allow_empty``, ``schema``, plus
 ``inputs`` and ``out``; relative paths are relative to the file's folder) and a
 ``[card]`` table that is handed unchanged to the dataset card writer. Other tables
 belong to other commands and are ignored here; an unknown key in ``[export]`` is an
@@ -56,6 +56,7 @@ class ExportSettings:
     timezone: str | None = None
     source: str | None = None
     jobs: int = 1
+    allow_empty: bool = False
     card: Mapping[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **overrides: Any) -> ExportSettings:
@@ -111,6 +112,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "timezone": (str,),
     "source": (str,),
     "jobs": (int,),
+    "allow_empty": (bool,),
 }
 
 
@@ -139,7 +141,9 @@ def load_config(path: str | os.PathLike[str]) -> ExportSettings:
         if name not in _KEYS:
             known = ", ".join(sorted(_KEYS))
             raise DatasetKitError(f"{config_path}: unknown setting [export].{key} (known: {known})")
-        if isinstance(value, bool) or not isinstance(value, _TYPES[name]):
+        # bool is an int in Python: refuse `jobs = true`, accept `allow_empty = true`.
+        wrong_bool = isinstance(value, bool) and bool not in _TYPES[name]
+        if wrong_bool or not isinstance(value, _TYPES[name]):
             raise DatasetKitError(
                 f"{config_path}: [export].{key} has the wrong type ({type(value).__name__})"
             )
@@ -282,8 +286,11 @@ def render_config(settings: ExportSettings, base: Path | None = None) -> str:
         f"near_keep = {_toml_string(settings.near_keep)}",
         "# Largest Parquet shard on disk (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024).",
         f"max_shard_size = {_toml_string(str(settings.max_shard_size))}",
-        "# Worker processes (0 = one per CPU); the output is the same for any value.",
+        "# Worker processes (0 or less = one per CPU; capped at the CPUs and the tasks);",
+        "# the output is the same for any value.",
         f"jobs = {int(settings.jobs)}",
+        "# true: an export with no valid records may replace an earlier one that has some.",
+        f"allow_empty = {'true' if settings.allow_empty else 'false'}",
         "",
         "[card]",
         "# Settings for the dataset card (README.md) written into the export folder; this",

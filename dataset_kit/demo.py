@@ -8,6 +8,11 @@ folder the user can then explore. The settings file it writes is an ordinary
 
 The publish step is a dry run planned offline (``HF_HUB_OFFLINE=1``): the demo
 never needs a network, a token or an account, and sends nothing anywhere.
+
+The work folder must be new, empty or an earlier demo's (it holds the marker file
+:data:`DEMO_MARKER` and nothing but demo files): the demo writes ``dataset-kit.toml``
+and ``articles.jsonl``, names a user's own folder may well hold. It stops at the
+first step that fails, with that step's exit status.
 """
 
 from __future__ import annotations
@@ -20,6 +25,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEMO_REPO_ID = "your-name/news-sample"
+DEMO_MARKER = ".dataset-kit-demo"
+# Everything a demo run writes into its work folder (besides temporaries).
+DEMO_FILES = frozenset(
+    {
+        DEMO_MARKER,
+        "dataset-kit.toml",
+        "articles.jsonl",
+        "articles.rejects.jsonl",
+        "validate.report.json",
+        "dataset",
+        "dataset.rejects.jsonl",
+        "dataset.report.json",
+    }
+)
 
 DEMO_CARD = {
     "pretty_name": "News sample (dataset-kit demo)",
@@ -94,6 +113,36 @@ def write_demo_config(workdir: Path) -> Path:
     return path
 
 
+def claim_workdir(workdir: Path) -> None:
+    """Make ``workdir`` the demo's, or raise :class:`DatasetKitError` naming what in it
+    is not the demo's: an existing folder is used only when empty or an earlier demo's."""
+    from .atomic import JOURNAL_PREFIX, TMP_PREFIX
+    from .errors import DatasetKitError
+
+    if workdir.exists() and not workdir.is_dir():
+        raise DatasetKitError(f"--dir {workdir}: exists and is not a folder")
+    if workdir.is_dir():
+        names = sorted(entry.name for entry in workdir.iterdir())
+        earlier_demo = DEMO_MARKER in names
+        foreign = [
+            name
+            for name in names
+            if not (earlier_demo and name in DEMO_FILES)
+            and not name.startswith((TMP_PREFIX, JOURNAL_PREFIX))
+        ]
+        if foreign:
+            shown = ", ".join(foreign[:10]) + (", ..." if len(foreign) > 10 else "")
+            raise DatasetKitError(
+                f"--dir {workdir}: the folder holds files that are not an earlier demo's "
+                f"({shown}); the demo would overwrite them. Choose a new or empty folder"
+            )
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / DEMO_MARKER).write_text(
+        "This folder is dataset-kit demo output; `dataset-kit demo` may replace it.\n",
+        encoding="utf-8",
+    )
+
+
 @contextlib.contextmanager
 def _inside(folder: Path, offline: bool) -> Iterator[None]:
     previous_dir = Path.cwd()
@@ -121,11 +170,14 @@ def run_demo(
 
     ``run_command`` takes the arguments after ``dataset-kit`` and returns the exit
     code; the CLI passes its own command group, so the demo runs exactly what a user
-    would type. Returns 0 when every step ended as expected.
+    would type. Returns 0 when every step ended as expected, else the exit status of
+    the first step that did not (no later step runs). Raises
+    :class:`~dataset_kit.errors.DatasetKitError` for a work folder that is not the
+    demo's to write (:func:`claim_workdir`).
     """
     from .sample import pages_dir
 
-    workdir.mkdir(parents=True, exist_ok=True)
+    claim_workdir(workdir)
     write_demo_config(workdir)
     echo(f"Work folder: {workdir} (settings: dataset-kit.toml)")
     steps = demo_steps(pages_dir())

@@ -1,9 +1,10 @@
 """Exceptions that carry a message meant for the user.
 
 The CLI turns a :class:`DatasetKitError` into ``Error: <message>`` on stderr and
-exit status 2, never a traceback. Code that finds a problem with the user's input,
-schema, config or environment raises one of these with a message that names the
-file (and line, where there is one) and says what to do.
+its ``exit_code`` (2, or 1 for a :class:`RefusedError`), never a traceback. Code that
+finds a problem with the user's input, schema, config or environment raises one of
+these with a message that names the file (and line, where there is one) and says
+what to do.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 class DatasetKitError(Exception):
     """A problem the user can fix: bad arguments, unreadable input, bad config."""
 
+    exit_code = 2
+
 
 class InputError(DatasetKitError):
     """An input path is missing, empty, matches nothing or cannot be read at all."""
@@ -19,6 +22,13 @@ class InputError(DatasetKitError):
 
 class SchemaError(DatasetKitError):
     """The JSON schema itself is not valid against its meta-schema, or cannot be loaded."""
+
+
+class RefusedError(DatasetKitError):
+    """The run worked but would destroy something worth keeping, so it stopped (exit 1):
+    e.g. an export with no records over an earlier export that has some."""
+
+    exit_code = 1
 
 
 class KernelMissingWarning(RuntimeWarning):

@@ -23,11 +23,15 @@ record:
    end of each split (the best case for content-defined chunking on the Hub).
 
 Everything is written into a temporary folder next to ``DIR`` that replaces ``DIR``
-only at the end (:func:`~dataset_kit.atomic.atomic_directory`), so an interrupted or
-failed export leaves an earlier ``DIR`` as it was. The folder ends up holding the
-shards, the manifest (``.dataset-kit/manifest.json``) and the dataset card; the
-rejects (``DIR.rejects.jsonl``: the original line, file, line and errors of each
-rejected record) and the report (``DIR.report.json``) are written beside it.
+only at the end, so an interrupted or failed export leaves an earlier ``DIR`` as it
+was. The folder ends up holding the shards, the manifest (``.dataset-kit/manifest.json``)
+and the dataset card; the rejects (``DIR.rejects.jsonl``: the original line, file, line
+and errors of each rejected record) and the report (``DIR.report.json``) are written
+beside it. The three are swapped in as one journaled step
+(:func:`~dataset_kit.atomic.atomic_set`): after any interruption the next export finds
+the whole old set, or completes the whole new one and says so. Files a user added to
+an earlier ``DIR`` are carried over into the new one (:func:`_carry_over`), and a
+non-empty earlier export is never replaced by an empty one unless ``allow_empty``.
 
 Counts always add up: ``read = written + rejected + duplicates_dropped``, where
 rejected records are the invalid ones plus records reusing an id already taken by a
@@ -58,7 +62,7 @@ import pyarrow.compute as pc
 
 from . import __version__, sketch_kernel, tasks
 from .arrow_schema import Column, arrow_schema, columns_for, to_batch
-from .atomic import atomic_directory, atomic_write_bytes
+from .atomic import atomic_set, refuse_overlaps
 from .config import ExportSettings
 from .dedup import (
     NearDupParams,
@@ -75,7 +79,7 @@ from .dedup import (
     sketch_array,
     verify_pairs,
 )
-from .errors import DatasetKitError, InputError, SchemaError
+from .errors import DatasetKitError, InputError, RefusedError, SchemaError
 from .manifest import (
     FileEntry,
     InputEntry,
@@ -84,7 +88,7 @@ from .manifest import (
     manifest_path,
     write_manifest,
 )
-from .parallel import ordered_map, resolve_jobs
+from .parallel import available_cpus, ordered_map, resolve_jobs
 from .reading import (
     PageOptions,
     ReadNotes,
@@ -695,6 +699,8 @@ class ExportResult:
     manifest: Manifest
     report: dict[str, Any] = field(default_factory=dict)
     card_warnings: list[str] = field(default_factory=list)
+    carried_over: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """The lines ``dataset-kit export`` prints."""
@@ -741,6 +747,12 @@ class ExportResult:
             f"{format_size(total)}{', card' if self.card_written else ''}); "
             f"rejects: {self.rejects_path}; report: {self.report_path}"
         )
+        if self.carried_over:
+            lines.append(
+                f"Kept from the earlier {self.out.name}: {', '.join(self.carried_over)} "
+                "(not written by the export, carried over)."
+            )
+        lines += [f"Recovered: {text}." for text in self.recovered]
         lines += [f"Warning: {warning}" for warning in self.card_warnings]
         return "\n".join(lines)
 
@@ -881,16 +893,21 @@ def export(
         for p in paths
     ):
         raise DatasetKitError(f"--out {out_dir}: an input is inside the output folder")
+    rejects_final = rejects_path_for(out_dir)
+    report_final = report_path_for(out_dir)
+    refuse_overlaps(
+        [*paths, *([settings.schema] if settings.schema else [])],
+        [("the rejects file", rejects_final), ("the report", report_final)],
+    )
 
     hasher = _InputHasher(paths)
     # Hashing the inputs takes a core for a while: beside pass 1 when that leaves a core
     # free, otherwise beside pass 2, whose shard encoding leaves one mostly idle.
-    hash_early = resolve_jobs(settings.jobs) < (os.cpu_count() or 1)
+    hash_early = resolve_jobs(settings.jobs) < available_cpus()
     if hash_early:
         hasher.start()
-    rejects_final = rejects_path_for(out_dir)
-    report_final = report_path_for(out_dir)
-    with atomic_directory(out_dir) as tmp:
+    with atomic_set(out_dir, (rejects_final, report_final)) as staged:
+        tmp = staged.folder
         spill_dir = tmp / SPILL_FOLDER
         spill_dir.mkdir()
         plan = KeyPlan(
@@ -909,8 +926,7 @@ def export(
         )
         run = _Run(settings, paths, names, tmp)
         run.source_names = [name for _, name in named_inputs]
-        rejects_tmp = tmp / ".rejects.jsonl"
-        with open(rejects_tmp, "wb", buffering=1 << 20) as rejects_out:
+        with open(staged.file(rejects_final), "wb", buffering=1 << 20) as rejects_out:
             keys = run.collect(plan, rejects_out, progress)
             # Candidate pairs are checked here, in this process: their texts come from
             # every task's spill, so workers would each open all of them (measured
@@ -946,6 +962,7 @@ def export(
             split_plan, keys, shards, hasher.digests, near, spec, dates, rejects_final, report_final
         )
         shutil.rmtree(spill_dir)
+        _refuse_empty(result.counts["written"], out_dir, settings.allow_empty)
         # Drop the planning arrays and give their heap back before the card's
         # statistics allocate, so that the two peaks do not stack up.
         del keys, split_plan
@@ -957,11 +974,57 @@ def export(
             from .manifest import load_manifest
 
             result.manifest = load_manifest(tmp)
-        os.replace(rejects_tmp, rejects_final)
-        atomic_write_bytes(
-            report_final, orjson.dumps(result.report, option=orjson.OPT_INDENT_2) + b"\n"
+        staged.file(report_final).write_bytes(
+            orjson.dumps(result.report, option=orjson.OPT_INDENT_2) + b"\n"
         )
+        result.carried_over = _carry_over(out_dir, tmp)
+        result.recovered = staged.recovered
     return result
+
+
+# What an export writes into DIR; anything else in an earlier DIR is the user's.
+EXPORT_OWNED = frozenset({"data", "README.md", "assets", "croissant.json", ".dataset-kit"})
+
+
+def _carry_over(out_dir: Path, new: Path) -> list[str]:
+    """Copy what a user added to the earlier ``out_dir`` (a LICENSE, a folder of notes)
+    into the new export ``new``; return their names, folders with a trailing ``/``.
+
+    Copied, not moved, so that the earlier ``DIR`` stays whole until the swap.
+    """
+    if not out_dir.is_dir():
+        return []
+    kept = []
+    for entry in sorted(out_dir.iterdir(), key=lambda p: p.name):
+        if entry.name in EXPORT_OWNED or os.path.lexists(new / entry.name):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.copytree(entry, new / entry.name, symlinks=True)
+            kept.append(entry.name + "/")
+        else:
+            shutil.copy2(entry, new / entry.name, follow_symlinks=False)
+            kept.append(entry.name)
+    return kept
+
+
+def _refuse_empty(written: int, out_dir: Path, allow_empty: bool) -> None:
+    """Refuse to replace an earlier export that has records with one that has none:
+    an input that went missing or a schema that rejects everything would otherwise
+    wipe a good dataset. ``allow_empty`` (``--allow-empty``) says it is meant."""
+    if written or allow_empty or not manifest_path(out_dir).is_file():
+        return
+    from .manifest import load_manifest
+
+    try:
+        earlier = int(load_manifest(out_dir).counts.get("written", 0))
+    except DatasetKitError:
+        earlier = 0
+    if earlier:
+        raise RefusedError(
+            f"--out {out_dir}: this export has no valid records, and the earlier export "
+            f"there has {earlier:,}; it was left as it was. Pass --allow-empty to replace it "
+            "with an empty one"
+        )
 
 
 def _written_row_groups(schema: pa.Schema) -> Any:

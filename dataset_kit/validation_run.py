@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from . import tasks
-from .atomic import atomic_output_file
+from .atomic import STDOUT, open_output, refuse_overlaps
 from .errors import InputError
 from .parallel import ordered_map
 from .reading import (
@@ -338,7 +338,9 @@ def validate(
 
     ``schema`` is a schema dict (default: loaded from ``schema_path``, default the
     bundled article schema). ``report`` writes the JSON report, ``rejects`` the
-    invalid records with their errors; both appear only when the run completes.
+    invalid records with their errors; both appear only when the run completes. Either
+    may be ``-`` (standard output) or a special file such as ``/dev/null``, written
+    through; neither may be an input or the other one (:class:`DatasetKitError`).
     ``engine`` is ``rust`` (jsonschema-rs, the default) or ``python`` (the reference
     ``jsonschema`` implementation, slower, for cross-checking a verdict). ``pages``
     says how ``.txt`` page dumps are ingested (timezone, publisher).
@@ -356,14 +358,18 @@ def validate(
         pages.check()
     named = expand_inputs_named(inputs)
     paths = [path for path, _ in named]
+    refuse_overlaps(
+        [*paths, *([schema_path] if schema_path else [])],
+        [("--report", report), ("--rejects", rejects)],
+    )
     result = ValidationResult()
     for path in paths:
         result.files[str(path)] = {"records": 0, "invalid": 0}
 
-    rejects_output = atomic_output_file(rejects) if rejects else contextlib.nullcontext()
-    with rejects_output as rejects_tmp, tempfile.TemporaryDirectory() as scratch:
+    rejects_output = open_output(rejects) if rejects else contextlib.nullcontext()
+    with rejects_output as rejects_out, tempfile.TemporaryDirectory() as scratch:
         errors_tmp = Path(scratch) / "errors.jsonl" if report else None
-        with _open_or_none(errors_tmp) as errors_out, _open_or_none(rejects_tmp) as rejects_out:
+        with _open_or_none(errors_tmp) as errors_out:
             offsets: dict[str, int] = {}
             for task_result in ordered_map(
                 _run_task,
@@ -409,7 +415,7 @@ def _open_or_none(path: Path | None) -> Any:
 
 
 def _write_report(result: ValidationResult, path: Path, errors_tmp: Path | None) -> None:
-    with atomic_output_file(path) as tmp, open(tmp, "wb") as out:
+    with open_output(path) as out:
         out.write(
             b'{"records": %d, "valid": %d, "invalid": %d,\n"errors": [\n'
             % (result.records, result.valid, result.invalid)
@@ -452,10 +458,9 @@ def format_summary(result: ValidationResult) -> str:
     if notes:
         lines += ["", "Accepted with notes:"] + [f"  {line}" for line in notes]
     written = []
-    if result.report_path:
-        written.append(f"report: {result.report_path}")
-    if result.rejects_path:
-        written.append(f"rejects: {result.rejects_path}")
+    for label, path in (("report", result.report_path), ("rejects", result.rejects_path)):
+        if path:
+            written.append(f"{label}: {'standard output' if str(path) == STDOUT else path}")
     if written:
         lines += ["", "Wrote " + "; ".join(written)]
     return "\n".join(lines)

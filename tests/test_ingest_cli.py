@@ -160,7 +160,7 @@ def test_bad_timezone_is_an_error_and_writes_nothing(runner, tmp_path):
 def test_rejects_cannot_overwrite_the_output(runner, tmp_path):
     out = tmp_path / "o.jsonl"
     result = run(runner, PAGES, "-o", out, "--rejects", out)
-    assert result.exit_code == 2 and "cannot be the output file" in result.output
+    assert result.exit_code == 2 and "would overwrite the other" in result.output
 
 
 def test_previous_output_survives_a_failed_run(tmp_path, monkeypatch):

@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from ..atomic import atomic_output_file
+from ..atomic import STDOUT, open_output, refuse_overlaps
 from ..errors import InputError
 from ..parallel import ordered_map
 from ..reading import PageOptions, first_of_each_file, source_name
@@ -223,23 +223,24 @@ def ingest(
     """Ingest page dumps into ``out_path`` (JSONL, one article per page).
 
     Rejected pages go to ``rejects_path`` (default: ``OUT.rejects.jsonl`` beside the
-    output; always written, empty when nothing was rejected) with their reason. See
+    output; always written, empty when nothing was rejected) with their reason.
+    Either path may be ``-`` (standard output; then ``rejects_path`` must be given)
+    or a special file such as ``/dev/null``; neither may be a page or the other one. See
     :func:`dataset_kit.ingesting.ingest_page` for ``timezone``, ``source`` and
     ``keep_boilerplate``. Output is byte-identical for any ``jobs``.
     """
     PageOptions(timezone=timezone, source=source).check()
     pages = discover_pages(paths)
+    if os.fspath(out_path) == STDOUT and rejects_path is None:
+        raise InputError(
+            "-o -: the records go to standard output, so name the rejects file with "
+            "--rejects FILE (or --rejects /dev/null to drop them)"
+        )
     out = Path(out_path)
     rejects = Path(rejects_path) if rejects_path is not None else default_rejects_path(out)
-    if out.resolve() == rejects.resolve():
-        raise InputError(f"{rejects}: the rejects file cannot be the output file")
+    refuse_overlaps([page for page, _ in pages], [("--output", out), ("--rejects", rejects)])
     summary = IngestSummary(out_path=str(out), rejects_path=str(rejects))
-    with (
-        atomic_output_file(out) as out_tmp,
-        atomic_output_file(rejects) as rejects_tmp,
-        open(out_tmp, "wb") as out_file,
-        open(rejects_tmp, "wb") as rejects_file,
-    ):
+    with open_output(out) as out_file, open_output(rejects) as rejects_file:
         batches = ordered_map(
             _ingest_batch,
             _batches(pages, BATCH_PAGES),
