@@ -487,7 +487,7 @@ class SpilledTexts:
     """
 
     def __init__(
-        self, tasks: Sequence[SpilledTask], text_field: str, map_budget: int = 64 << 20
+        self, tasks: Sequence[SpilledTask], text_field: str, map_budget: int = 32 << 20
     ) -> None:
         self._tasks = [t for t in tasks if t.rows]
         self._starts = np.array([t.start for t in self._tasks], dtype=np.int64)
