@@ -9,6 +9,10 @@
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
+#ifndef _WIN32
+#include <errno.h>
+#include <unistd.h>
+#endif
 
 #define GOLDEN 0x9E3779B97F4A7C15ULL
 #define SEQ_BASE 0x100000001B3ULL
@@ -17,7 +21,7 @@
 #define SHINGLE_BASE 0xD6E8FEB86659FD93ULL
 /* Bumped with every change to what the kernel computes; sketch_kernel.py refuses a
  * build whose version differs (a stale extension left by an older install). */
-#define KERNEL_VERSION 2
+#define KERNEL_VERSION 3
 
 static inline uint64_t mix(uint64_t x) {
     x ^= x >> 30;
@@ -274,6 +278,62 @@ void dk_intersections(const uint64_t *values, const int64_t *starts, const int64
         }
         out[p] = both;
     }
+}
+
+#ifndef _WIN32
+/* Reads count values from fd at element offset start into buffer (pread, whole). */
+static int read_set(int fd, int64_t start, int64_t count, uint64_t *buffer) {
+    char *to = (char *)buffer;
+    size_t left = (size_t)count * sizeof(uint64_t);
+    off_t at = (off_t)start * (off_t)sizeof(uint64_t);
+    while (left) {
+        ssize_t got = pread(fd, to, left, at);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return -1;
+        to += got;
+        at += got;
+        left -= (size_t)got;
+    }
+    return 0;
+}
+#endif
+
+/* As dk_intersections, for sets kept in a file (set i: sizes[i] values from element
+ * starts[i]), read with pread: only two sets are in memory at a time, whatever the
+ * number of pairs. Returns 0; -1 when a read fails (errno says why) or memory cannot
+ * be had; -2 where pread does not exist (Windows: the caller uses numpy). */
+int64_t dk_intersections_file(int64_t fd, const int64_t *starts, const int64_t *sizes,
+                              const int64_t *left, const int64_t *right, int64_t m,
+                              int64_t *out) {
+#ifdef _WIN32
+    (void)fd; (void)starts; (void)sizes; (void)left; (void)right; (void)m; (void)out;
+    return -2;
+#else
+    int64_t most = 1;
+    for (int64_t p = 0; p < m; p++) {
+        if (sizes[left[p]] > most) most = sizes[left[p]];
+        if (sizes[right[p]] > most) most = sizes[right[p]];
+    }
+    uint64_t *a = malloc((size_t)most * sizeof(uint64_t));
+    uint64_t *b = malloc((size_t)most * sizeof(uint64_t));
+    int64_t status = (a && b) ? 0 : -1;
+    for (int64_t p = 0; p < m && status == 0; p++) {
+        int64_t na = sizes[left[p]], nb = sizes[right[p]], i = 0, j = 0, both = 0;
+        if (read_set((int)fd, starts[left[p]], na, a) || read_set((int)fd, starts[right[p]], nb, b)) {
+            status = -1;
+            break;
+        }
+        while (i < na && j < nb) {
+            if (a[i] < b[j]) i++;
+            else if (a[i] > b[j]) j++;
+            else { both++; i++; j++; }
+        }
+        out[p] = both;
+    }
+    free(a);
+    free(b);
+    return status;
+#endif
 }
 
 /* An importable module, so that the import system finds and installs the library;

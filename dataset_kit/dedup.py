@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import os
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -853,29 +854,119 @@ def exact_jaccard(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.
     return np.divide(both, union, out=np.zeros(len(both)), where=union > 0)
 
 
+def intersection_sizes_in_file(
+    path: str | os.PathLike[str],
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+) -> np.ndarray:
+    """:func:`intersection_sizes` for sets kept in a file of uint64 values (set ``i``:
+    ``sizes[i]`` values from element ``starts[i]``), read pair by pair with ``pread``
+    in C, so memory holds two sets whatever their number. (Not memory-mapped: the
+    kernel maps whole large folios of page cache into the process on a fault, so
+    scattered reads through a map grow the resident size by megabytes each.)"""
+    from . import sketch_kernel
+
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    sizes = np.ascontiguousarray(sizes, dtype=np.int64)
+    left = np.ascontiguousarray(left, dtype=np.int64)
+    right = np.ascontiguousarray(right, dtype=np.int64)
+    out = np.zeros(len(left), dtype=np.int64)
+    kernel = sketch_kernel.load()
+    with open(path, "rb") as handle:
+        if kernel is not None and len(left):
+            address = sketch_kernel.address
+            status = kernel.intersections_file(
+                handle.fileno(),
+                address(starts),
+                address(sizes),
+                address(left),
+                address(right),
+                len(left),
+                address(out),
+            )
+            if status == 0:
+                return out
+            if status == -1:
+                raise OSError(f"cannot read the shingle sets back from {path}")
+        for p, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+            out[p] = len(
+                np.intersect1d(
+                    _read_values(handle, int(starts[a]), int(sizes[a])),
+                    _read_values(handle, int(starts[b]), int(sizes[b])),
+                    assume_unique=True,
+                )
+            )
+    return out
+
+
+def _read_values(handle: Any, start: int, count: int) -> np.ndarray:
+    handle.seek(start * 8)
+    return np.frombuffer(handle.read(count * 8), dtype=_U64)
+
+
+# Texts are shingled in groups of about this many bytes: enough to amortise a call,
+# small enough that the kernel's room (4 bytes per byte of text) stays a few MB.
+VERIFY_TEXT_BYTES = 2 << 20
+
+
 def verify_pairs(
     candidates: np.ndarray,
-    read_texts: Callable[[np.ndarray], Any],
+    read_texts: Callable[[np.ndarray], Iterator[tuple[np.ndarray, Any]]],
     params: NearDupParams,
-    chunk_pairs: int = 1024,
+    scratch: str | os.PathLike[str],
 ) -> np.ndarray:
     """Which candidate pairs are near duplicates: exact Jaccard of their shingle sets
     at least ``params.threshold``, never an estimate (so a true pair near the
     threshold is not lost to the signature's sampling noise).
 
-    ``read_texts(rows)`` gives the texts of sorted record positions as an Arrow string
-    array (the export reads them back from its spill). Pairs are checked
-    ``chunk_pairs`` at a time, so at most twice that many texts are held at once.
+    Two steps, each in bounded memory: ``read_texts(records)`` yields the texts of the
+    candidates' records (sorted, unique) group by group, as ``(positions into
+    records, Arrow string array)``, in whatever order reads them fastest (the export:
+    spill by spill, each read once); their shingle sets are written one after the other
+    to the file ``scratch``. Then every pair is compared from that file
+    (:func:`intersection_sizes_in_file`). The file holds 8 bytes per shingle of the
+    candidates' records.
     """
-    accepted = np.zeros(len(candidates), dtype=bool)
-    for start in range(0, len(candidates), chunk_pairs):
-        chunk = candidates[start : start + chunk_pairs]
-        records, inverse = np.unique(chunk, return_inverse=True)
-        inverse = inverse.reshape(chunk.shape)
-        sets = shingle_sets(read_texts(records), params.shingle_words)
-        similarity = exact_jaccard(sets, inverse[:, 0], inverse[:, 1])
-        accepted[start : start + len(chunk)] = similarity >= params.threshold
-    return accepted
+    if not len(candidates):
+        return np.zeros(0, dtype=bool)
+    records = np.unique(candidates)
+    starts = np.zeros(len(records), dtype=np.int64)
+    sizes = np.zeros(len(records), dtype=np.int64)
+    written = 0
+    with open(scratch, "wb") as out:
+        for rows, sets in _grouped_sets(read_texts(records), params.shingle_words):
+            out.write(memoryview(sets.values))
+            starts[rows] = written + sets.starts
+            sizes[rows] = sets.sizes
+            written += len(sets.values)
+    left = np.searchsorted(records, candidates[:, 0])
+    right = np.searchsorted(records, candidates[:, 1])
+    both = intersection_sizes_in_file(scratch, starts, sizes, left, right)
+    union = sizes[left] + sizes[right] - both
+    similarity = np.divide(both, union, out=np.zeros(len(both)), where=union > 0)
+    return similarity >= params.threshold
+
+
+def _grouped_sets(
+    groups: Iterator[tuple[np.ndarray, Any]], shingle_words: int
+) -> Iterator[tuple[np.ndarray, ShingleSets]]:
+    """Shingle sets of the texts of ``groups``, a call per :data:`VERIFY_TEXT_BYTES`."""
+    import pyarrow as pa
+
+    rows: list[np.ndarray] = []
+    texts: list[Any] = []
+    held = 0
+    for group_rows, group_texts in groups:
+        rows.append(group_rows)
+        texts.append(_plain_strings(group_texts))
+        held += texts[-1].nbytes
+        if held >= VERIFY_TEXT_BYTES:
+            yield np.concatenate(rows), shingle_sets(pa.concat_arrays(texts), shingle_words)
+            rows, texts, held = [], [], 0
+    if rows:
+        yield np.concatenate(rows), shingle_sets(pa.concat_arrays(texts), shingle_words)
 
 
 def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

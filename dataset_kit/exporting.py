@@ -477,56 +477,37 @@ class SpilledTask:
 
 
 class SpilledTexts:
-    """Reads the texts of chosen records back from the spill, task by task.
+    """Reads the texts of chosen records back from the spill, one spill at a time.
 
-    Each task's spill is memory-mapped and only the wanted rows of its text column are
-    copied out. Maps stay open between calls (opening one costs more than reading a
-    few texts from it) until the texts read through them pass ``map_budget`` bytes:
-    the pages read stay resident while mapped, so closing them then bounds what
-    verification holds whatever the corpus size.
+    Only the text column is read (``included_fields``), with ordinary reads rather
+    than a memory map: the kernel maps whole large folios of page cache into the
+    process on a fault, so mapping 2 MB spills to pick a few texts from each grew the
+    resident size by the whole spill. Each spill is read at most once per call.
     """
 
-    def __init__(
-        self, tasks: Sequence[SpilledTask], text_field: str, map_budget: int = 32 << 20
-    ) -> None:
+    def __init__(self, tasks: Sequence[SpilledTask], text_field: str) -> None:
         self._tasks = [t for t in tasks if t.rows]
         self._starts = np.array([t.start for t in self._tasks], dtype=np.int64)
         self._field = text_field
-        self._budget = map_budget
-        self._open: dict[int, pa.Array] = {}
-        self._read = 0
+        self._index: int | None = None
 
-    def _column(self, task_index: int) -> pa.Array:
-        column = self._open.get(task_index)
-        if column is None:
-            spill = self._tasks[task_index].spill
-            assert spill is not None
-            batch = pa.ipc.open_file(pa.memory_map(spill)).get_batch(0)
-            column = self._open[task_index] = batch.column(self._field)
-        return column
-
-    def take(self, indices: np.ndarray) -> pa.Array:
-        """The texts of the records at ``indices`` (sorted, unique), in that order."""
+    def groups(self, indices: np.ndarray) -> Iterator[tuple[np.ndarray, pa.Array]]:
+        """``(positions into indices, texts)`` for the records at ``indices`` (sorted,
+        unique), spill by spill."""
         task_of = np.searchsorted(self._starts, indices, side="right") - 1
         bounds = np.flatnonzero(np.diff(task_of)) + 1
-        pieces = []
         for part in np.split(np.arange(len(indices)), bounds):
             if not len(part):
                 continue
-            task_index = int(task_of[part[0]])
-            local = pa.array(indices[part] - self._tasks[task_index].start)
-            pieces.append(self._column(task_index).take(local))
-            self._read += pieces[-1].nbytes
-        if self._read > self._budget:
-            self.close()
-        if not pieces:
-            return pa.array([], type=pa.string())
-        return pa.concat_arrays(pieces)
-
-    def close(self) -> None:
-        """Unmap every spill opened so far."""
-        self._open.clear()
-        self._read = 0
+            task = self._tasks[int(task_of[part[0]])]
+            assert task.spill is not None
+            with pa.OSFile(task.spill) as source:
+                if self._index is None:
+                    # Every spill has the same schema: look the column up once.
+                    self._index = pa.ipc.open_file(source).schema.get_field_index(self._field)
+                options = pa.ipc.IpcReadOptions(included_fields=[self._index])
+                column = pa.ipc.open_file(source, options=options).get_batch(0).column(0)
+            yield part, column.take(pa.array(indices[part] - task.start))
 
 
 # --- planning --------------------------------------------------------------------------
@@ -581,6 +562,10 @@ def plan_export(
         assert keys.has_signature is not None and verify is not None
         eligible = (status == KEPT) & keys.has_signature
         found = candidate_pairs(keys.bands, eligible)
+        # The band hashes (4 bytes per band per record) are done with, and so is the
+        # sorting's scratch: give both back before the texts are read for the check.
+        keys.bands = None
+        _release_memory(force=True)
         candidates = len(found)
         pairs = found[verify(found)]
         labels = connected_components(n, pairs)
@@ -928,10 +913,6 @@ def export(
         run.source_names = [name for _, name in named_inputs]
         with open(staged.file(rejects_final), "wb", buffering=1 << 20) as rejects_out:
             keys = run.collect(plan, rejects_out, progress)
-            # Candidate pairs are checked here, in this process: their texts come from
-            # every task's spill, so workers would each open all of them (measured
-            # slower than one process with the maps kept open).
-            spilled = SpilledTexts(run.tasks, plan.text_field)
             split_plan = plan_export(
                 keys,
                 spec=spec,
@@ -940,11 +921,15 @@ def export(
                 dedup=settings.dedup,
                 near=near,
                 near_keep=settings.near_keep,
-                verify=partial(verify_pairs, read_texts=spilled.take, params=near)
+                verify=partial(
+                    verify_pairs,
+                    read_texts=SpilledTexts(run.tasks, plan.text_field).groups,
+                    params=near,
+                    scratch=spill_dir / "candidates.shingles",
+                )
                 if near is not None
                 else None,
             )
-            spilled.close()
             # The planning keys are done with: free them before pass 2 needs memory.
             keys.bands = keys.exact = keys.has_signature = keys.dates = keys.groups = None
             _release_memory(force=True)

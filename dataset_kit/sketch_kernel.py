@@ -37,7 +37,7 @@ import numpy as np
 from .errors import KernelMissingWarning
 
 MODULE = "dataset_kit._sketch"
-KERNEL_VERSION = 2  # KERNEL_VERSION in _sketch.c: what the values mean
+KERNEL_VERSION = 3  # KERNEL_VERSION in _sketch.c: what the values mean
 MAX_BIN_BITS = 12  # the kernel's per-document scratch holds 4096 bins
 MAX_SHINGLE_WORDS = 64
 
@@ -49,6 +49,7 @@ class Kernel:
     sketch: Any  # dk_sketch: exact keys and MinHash signatures
     shingles: Any  # dk_shingles: each text's sorted set of shingle hashes
     intersections: Any  # dk_intersections: |A & B| for pairs of those sets
+    intersections_file: Any  # dk_intersections_file: the same, sets read from a file
 
 
 _loaded: list[Kernel | None] = []
@@ -82,6 +83,10 @@ def load() -> Kernel | None:
     return kernel
 
 
+# The entry points that return a status (0 when all went well).
+RETURNS_STATUS = frozenset({"dk_shingles", "dk_intersections_file"})
+
+
 def _bind(library: Any) -> Kernel:
     pointer = ctypes.c_void_p
     size = ctypes.c_int64
@@ -89,6 +94,7 @@ def _bind(library: Any) -> Kernel:
         "dk_sketch": [pointer, pointer, size, size, size, size, *[pointer] * 8],
         "dk_shingles": [pointer, pointer, size, size, *[pointer] * 7],
         "dk_intersections": [*[pointer] * 5, size, pointer],
+        "dk_intersections_file": [size, *[pointer] * 4, size, pointer],
     }
     library.dk_version.restype = ctypes.c_int64
     library.dk_version.argtypes = []
@@ -97,9 +103,14 @@ def _bind(library: Any) -> Kernel:
         raise OSError(f"it is a stale build (version {built}, this code needs {KERNEL_VERSION})")
     for name, argtypes in signatures.items():
         function = getattr(library, name)
-        function.restype = ctypes.c_int64 if name == "dk_shingles" else None
+        function.restype = ctypes.c_int64 if name in RETURNS_STATUS else None
         function.argtypes = argtypes
-    return Kernel(library.dk_sketch, library.dk_shingles, library.dk_intersections)
+    return Kernel(
+        library.dk_sketch,
+        library.dk_shingles,
+        library.dk_intersections,
+        library.dk_intersections_file,
+    )
 
 
 def address(array: np.ndarray) -> int:

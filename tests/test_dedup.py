@@ -20,6 +20,7 @@ from dataset_kit.dedup import (
     exact_jaccard,
     first_occurrences,
     intersection_sizes,
+    intersection_sizes_in_file,
     intersection_sizes_numpy,
     lsh_params,
     miss_probability,
@@ -346,7 +347,9 @@ def _pair_at(rng: random.Random, replaced: int, words: int = 404) -> tuple[str, 
     return " ".join(base), " ".join(copy)
 
 
-def test_verify_pairs_decides_on_the_exact_similarity() -> None:
+def test_verify_pairs_decides_on_the_exact_similarity(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = random.Random(4)
     texts, expected = [], []
     # 400 shingles: 8 swaps give 360/440 = 0.818, 9 give 355/445 = 0.798.
@@ -357,8 +360,35 @@ def test_verify_pairs_decides_on_the_exact_similarity() -> None:
     assert expected.count(True) == 17 and expected.count(False) == 16
     candidates = np.arange(len(texts)).reshape(-1, 2)
     array = pa.array(texts)
-    accepted = verify_pairs(candidates, lambda rows: array.take(pa.array(rows)), PARAMS, 4)
+
+    def groups(rows: np.ndarray):
+        # Two texts at a time, last ones first: any grouping and order must do.
+        for start in reversed(range(0, len(rows), 2)):
+            part = np.arange(start, min(start + 2, len(rows)))
+            yield part, array.take(pa.array(rows[part]))
+
+    accepted = verify_pairs(candidates, groups, PARAMS, tmp_path / "sets")
     assert accepted.tolist() == expected
+    # Pairs in any order, a record in several pairs, and the numpy reader of the file.
+    shuffled = np.array([[2, 0], [1, 3], [0, 1], [4, 0]])[:, ::-1]
+    again = verify_pairs(np.sort(shuffled, axis=1), groups, PARAMS, tmp_path / "sets2")
+    assert again.tolist() == [
+        _python_jaccard(texts[a], texts[b]) >= 0.8 for a, b in np.sort(shuffled, axis=1)
+    ]
+    sets = shingle_sets(array, 5)
+    packed = sets.compact()
+    (tmp_path / "packed").write_bytes(packed.values.tobytes())
+    left, right = np.arange(0, 20, 2), np.arange(1, 21, 2)
+    from dataset_kit import sketch_kernel
+
+    compiled = intersection_sizes_in_file(
+        tmp_path / "packed", packed.starts, packed.sizes, left, right
+    )
+    monkeypatch.setattr(sketch_kernel, "_loaded", [None])
+    fallback = intersection_sizes_in_file(
+        tmp_path / "packed", packed.starts, packed.sizes, left, right
+    )
+    assert compiled.tolist() == fallback.tolist() == intersection_sizes(sets, left, right).tolist()
 
 
 @pytest.mark.parametrize(
