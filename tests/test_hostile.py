@@ -1,0 +1,131 @@
+"""Hostile inputs and faults (issue #13, part B): each test drives the CLI as a careless or
+hostile user would and checks that the command ends with ``Error: ...`` (or a clear note)
+and a typed exit status, never a traceback, never a hang, and never loses a file.
+
+Everything runs on small data made here; the only network is 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dataset_kit.cli import cli
+from tests.conftest import article
+from tests.hub_server import HubServer
+from tests.publish_helpers import local_files, rows, write_export
+
+pytest_plugins = ["tests.hub_fixtures"]
+pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
+
+REPO = "alice/news"
+
+
+def no_traceback(result) -> None:  # type: ignore[no-untyped-def]
+    """The command ended with a message for the user, not a Python traceback."""
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+
+
+def write_records(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+# -- 9, 11: publish against a hub that stalls or an upload that fails -------------------
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A server on 127.0.0.1 that accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                continue
+            held.append(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()
+
+
+def test_publish_to_a_hub_that_never_answers_times_out_and_exits_5(
+    runner, hub, silent_server, fast_retry, tmp_path, monkeypatch
+):
+    root = write_export(tmp_path / "ds", {"train": [rows(0, 3)]})
+    monkeypatch.setenv("HF_ENDPOINT", silent_server)
+    monkeypatch.setenv("DATASET_KIT_HUB_TIMEOUT", "0.5")
+    started = time.monotonic()
+    result = runner.invoke(
+        cli, ["publish", str(root), "--repo-id", REPO], env={"HF_TOKEN": hub.write_token}
+    )
+    assert time.monotonic() - started < 30
+    no_traceback(result)
+    assert result.exit_code == 5, result.output
+    assert "ReadTimeout" in result.stderr and "run the same command again" in result.stderr
+    assert len(fast_retry) == 3  # retried like any transient fault: 4 attempts in all
+
+
+def test_publish_refuses_a_bad_timeout_setting(runner, hub, tmp_path, monkeypatch):
+    root = write_export(tmp_path / "ds", {"train": [rows(0, 3)]})
+    monkeypatch.setenv("DATASET_KIT_HUB_TIMEOUT", "soon")
+    result = runner.invoke(
+        cli, ["publish", str(root), "--repo-id", REPO], env={"HF_TOKEN": hub.write_token}
+    )
+    no_traceback(result)
+    assert result.exit_code == 2 and "DATASET_KIT_HUB_TIMEOUT" in result.stderr
+
+
+def test_a_failed_xet_upload_is_a_transient_failure(
+    runner, hub: HubServer, fast_retry, tmp_path, monkeypatch
+):
+    import huggingface_hub._commit_api as commit_api
+
+    def failing_xet_upload(**_kwargs: object) -> None:
+        # What hf_xet raises when the connection to the storage backend is lost.
+        raise ConnectionError("Data processing error: connection reset by peer")
+
+    xet_available, xet_upload = commit_api.is_xet_available, commit_api._upload_xet_files
+    monkeypatch.setattr(commit_api, "is_xet_available", lambda: True)
+    monkeypatch.setattr(commit_api, "_upload_xet_files", failing_xet_upload)
+    root = write_export(tmp_path / "ds", {"train": [rows(0, 3)]})
+    result = runner.invoke(
+        cli, ["publish", str(root), "--repo-id", REPO], env={"HF_TOKEN": hub.write_token}
+    )
+    no_traceback(result)
+    assert result.exit_code == 5, result.output
+    assert "ConnectionError" in result.stderr and "run the same command again" in result.stderr
+    assert hub.calls("commit") == []
+    monkeypatch.setattr(commit_api, "is_xet_available", xet_available)
+    monkeypatch.setattr(commit_api, "_upload_xet_files", xet_upload)
+    # Once the connection is back, a re-run finishes the job.
+    hub_again = runner.invoke(
+        cli, ["publish", str(root), "--repo-id", REPO], env={"HF_TOKEN": hub.write_token}
+    )
+    assert hub_again.exit_code == 0, hub_again.output
+    remote = hub.files(REPO, "main")
+    remote.pop(".gitattributes")
+    assert remote == local_files(root)
