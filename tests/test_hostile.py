@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from dataset_kit.cli import cli
 from tests.conftest import article
@@ -129,3 +128,97 @@ def test_a_failed_xet_upload_is_a_transient_failure(
     remote = hub.files(REPO, "main")
     remote.pop(".gitattributes")
     assert remote == local_files(root)
+
+
+# -- 10, 16: schemas that point at the network, at nothing, or at themselves ------------
+
+
+def write_schema(path: Path, schema: dict) -> Path:
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    return path
+
+
+def test_an_unknown_meta_schema_is_an_error_and_never_fetched(runner, silent_server, tmp_path):
+    data = write_records(tmp_path / "in.jsonl", [{"a": 1}])
+    meta = f"{silent_server}/my-meta-schema"
+    schema = write_schema(tmp_path / "s.json", {"$schema": meta, "type": "object"})
+    started = time.monotonic()
+    result = runner.invoke(cli, ["validate", str(data), "--schema", str(schema)])
+    assert time.monotonic() - started < 10  # the silent server would hold it 30 s
+    no_traceback(result)
+    assert result.exit_code == 2 and meta in result.stderr
+    assert "nothing is fetched" in result.stderr
+
+
+def test_a_bundled_meta_schema_needs_no_network(runner, tmp_path):
+    data = write_records(tmp_path / "in.jsonl", [{"a": 1}])
+    for meta in (
+        "http://json-schema.org/draft-07/schema#",
+        "https://json-schema.org/draft/2020-12/schema",
+    ):
+        schema = write_schema(tmp_path / "s.json", {"$schema": meta, "type": "object"})
+        result = runner.invoke(cli, ["validate", str(data), "--schema", str(schema)])
+        assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("engine", ["rust", "python"])
+def test_a_ref_to_an_http_url_is_an_error_naming_it(runner, silent_server, tmp_path, engine):
+    data = write_records(tmp_path / "in.jsonl", [{"a": 1}])
+    url = f"{silent_server}/part.json"
+    schema = write_schema(tmp_path / "s.json", {"properties": {"a": {"$ref": url}}})
+    started = time.monotonic()
+    result = runner.invoke(
+        cli, ["validate", str(data), "--schema", str(schema), "--engine", engine]
+    )
+    assert time.monotonic() - started < 10
+    no_traceback(result)
+    assert result.exit_code == 2 and url in result.stderr
+
+
+@pytest.mark.parametrize("engine", ["rust", "python"])
+def test_a_relative_ref_is_read_beside_the_schema(runner, tmp_path, engine):
+    data = write_records(tmp_path / "in.jsonl", [{"a": 1}, {"a": "x"}])
+    (tmp_path / "schemas").mkdir()
+    write_schema(tmp_path / "schemas" / "part.json", {"type": "integer"})
+    schema = write_schema(
+        tmp_path / "schemas" / "s.json", {"properties": {"a": {"$ref": "part.json"}}}
+    )
+    result = runner.invoke(
+        cli, ["validate", str(data), "--schema", str(schema), "--engine", engine]
+    )
+    no_traceback(result)
+    assert result.exit_code == 1, result.output  # one valid, one invalid record
+    assert "1 invalid" in result.output or "1 of 2" in result.output, result.output
+
+
+@pytest.mark.parametrize("engine", ["rust", "python"])
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"$ref": "#"},
+        {
+            "$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"anyOf": [{"$ref": "#/$defs/a"}]}},
+            "properties": {"x": {"$ref": "#/$defs/a"}},
+        },
+    ],
+)
+def test_a_ref_cycle_is_an_invalid_schema(runner, tmp_path, engine, schema):
+    data = write_records(tmp_path / "in.jsonl", [{"x": 1}])
+    path = write_schema(tmp_path / "s.json", schema)
+    result = runner.invoke(cli, ["validate", str(data), "--schema", str(path), "--engine", engine])
+    no_traceback(result)
+    assert result.exit_code == 2 and "$refs loop" in result.stderr, result.output
+
+
+def test_recursion_through_properties_is_not_a_cycle(runner, tmp_path):
+    node = {
+        "type": "object",
+        "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}},
+    }
+    path = write_schema(tmp_path / "s.json", {"$defs": {"node": node}, "$ref": "#/$defs/node"})
+    data = write_records(tmp_path / "in.jsonl", [{"kids": [{"kids": []}]}, {"kids": [{"kids": 3}]}])
+    for engine in ("rust", "python"):
+        result = runner.invoke(
+            cli, ["validate", str(data), "--schema", str(path), "--engine", engine]
+        )
+        assert result.exit_code == 1, result.output
