@@ -17,12 +17,37 @@ from .errors import DatasetKitError
 
 
 class _Group(click.Group):
+    """Turns every fault of the input or environment into ``Error: ...`` and exit 2.
+
+    An ``OSError`` that no command anticipated (a read-only folder, a full disk, an
+    input deleted mid-run) is the environment's fault, not a bug: it gets one line
+    naming the file and what to do. Anything else is a bug in dataset-kit: the
+    traceback is shown, with a request to report it.
+    """
+
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except DatasetKitError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(2)
+        except OSError as exc:
+            from .errors import describe_os_error
+
+            click.echo(f"Error: {describe_os_error(exc)}", err=True)
+            ctx.exit(2)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception:
+            import traceback
+
+            click.echo(traceback.format_exc(), err=True, nl=False)
+            click.echo(
+                f"This is a bug in dataset-kit {__version__}: please report it, with the "
+                "command you ran and the traceback above.",
+                err=True,
+            )
+            ctx.exit(70)  # EX_SOFTWARE: an internal error
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -72,7 +72,7 @@ from .dedup import (
     mix64,
     sketch_array,
 )
-from .errors import DatasetKitError, InputError, SchemaError
+from .errors import DatasetKitError, InputError, SchemaError, printable
 from .manifest import (
     FileEntry,
     InputEntry,
@@ -884,6 +884,7 @@ def export(
             # The planning keys are done with: free them before pass 2 needs memory.
             keys.bands = keys.exact = keys.has_signature = keys.dates = keys.groups = None
             _release_memory(force=True)
+            _require_free_space(tmp, spill_dir)
             full_schema = arrow_schema(columns)
             if not hash_early:
                 hasher.start()
@@ -914,6 +915,27 @@ def export(
             report_final, orjson.dumps(result.report, option=orjson.OPT_INDENT_2) + b"\n"
         )
     return result
+
+
+def _require_free_space(tmp: Path, spill_dir: Path) -> None:
+    """Refuse to write the shards unless the disk has room for them.
+
+    Arrow aborts the whole process (``Check failed``, no cleanup) when the disk fills
+    while a shard is written, so this is checked before. The shards hold the spilled
+    records re-encoded and compressed, so the spill's size bounds what they need.
+    """
+    needed = sum(p.stat().st_size for p in spill_dir.rglob("*") if p.is_file())
+    free = shutil.disk_usage(tmp).free
+    if free < needed:
+        raise DatasetKitError(
+            f"not enough disk space for the shards in {printable(tmp.parent)}: "
+            f"{_megabytes(free)} free, {_megabytes(needed)} needed; free some space "
+            "(or export to another disk) and run again"
+        )
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB"
 
 
 def _written_row_groups(schema: pa.Schema) -> Any:
@@ -970,7 +992,7 @@ class _Run:
         self.notes = ReadNotes()
         self.tasks: list[SpilledTask] = []
         self.files: list[str] = []
-        self.per_file: dict[str, int] = {str(p): 0 for p in paths}
+        self.per_file: dict[str, int] = {printable(p): 0 for p in paths}
         self.records = 0
         self.invalid = 0
         self.rejected_by_rule: Counter[str] = Counter()
@@ -1292,10 +1314,10 @@ class _Run:
         ]
         inputs = [
             InputEntry(
-                path=str(p),
+                path=printable(p),
                 bytes=digests[str(p)][0],
                 sha256=digests[str(p)][1],
-                records=self.per_file.get(str(p), 0),
+                records=self.per_file.get(printable(p), 0),
             )
             for p in self.paths
         ]

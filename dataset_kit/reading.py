@@ -33,7 +33,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from .errors import InputError
+from .errors import InputError, printable
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 COMPRESSED_SUFFIXES = (".gz", ".zst")
@@ -164,8 +164,8 @@ def source_name(path: Path, folder: Path | None = None) -> str:
     a published dataset to the folders of the machine that made it.
     """
     if folder is not None:
-        return path.relative_to(folder).as_posix()
-    return path.name if path.is_absolute() else path.as_posix()
+        return printable(path.relative_to(folder).as_posix())
+    return printable(path.name if path.is_absolute() else path.as_posix())
 
 
 def expand_inputs_named(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, str]]:
@@ -591,9 +591,11 @@ def read_file(
         raise InputError(f"{path}: unsupported file type; supported: {SUPPORTED_DESCRIPTION}")
     try:
         if kind == "txt":
-            yield from _read_txt(path, display or str(path), notes or ReadNotes(), pages, name)
+            yield from _read_txt(
+                path, display or printable(path), notes or ReadNotes(), pages, name
+            )
         else:
-            yield from READERS[kind](path, display or str(path), notes or ReadNotes())
+            yield from READERS[kind](path, display or printable(path), notes or ReadNotes())
     except PermissionError as exc:
         raise InputError(f"{display or path}: cannot be read: {exc.strerror}") from exc
 

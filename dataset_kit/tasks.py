@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import printable
 from .reading import (
     COMPRESSED_SUFFIXES,
     PageOptions,
@@ -117,10 +118,10 @@ def plan_tasks(
             pages, names = [], []
         if is_plain_jsonl(path):
             for start, end in line_aligned_ranges(path, path.stat().st_size, range_bytes):
-                yield LineRange(str(path), str(path), start, end)
+                yield LineRange(str(path), printable(path), start, end)
             continue
         batch: list[Record] = []
-        for record in read_file(path, notes, str(path)):
+        for record in read_file(path, notes, printable(path)):
             batch.append(record)
             if len(batch) >= batch_records:
                 yield RecordBatch(batch)

@@ -25,7 +25,7 @@ import orjson
 
 from . import tasks
 from .atomic import atomic_output_file
-from .errors import InputError
+from .errors import InputError, printable
 from .parallel import ordered_map
 from .reading import (
     PageOptions,
@@ -358,7 +358,7 @@ def validate(
     paths = [path for path, _ in named]
     result = ValidationResult()
     for path in paths:
-        result.files[str(path)] = {"records": 0, "invalid": 0}
+        result.files[printable(path)] = {"records": 0, "invalid": 0}
 
     rejects_output = atomic_output_file(rejects) if rejects else contextlib.nullcontext()
     with rejects_output as rejects_tmp, tempfile.TemporaryDirectory() as scratch:

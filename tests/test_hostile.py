@@ -8,6 +8,7 @@ Everything runs on small data made here; the only network is 127.0.0.1.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -222,3 +223,158 @@ def test_recursion_through_properties_is_not_a_cycle(runner, tmp_path):
             cli, ["validate", str(data), "--schema", str(path), "--engine", engine]
         )
         assert result.exit_code == 1, result.output
+
+
+# -- 13: file names that are not UTF-8 ---------------------------------------------------
+
+
+def odd_name_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = Path(os.fsdecode(os.fsencode(folder) + b"/bad\xffname.jsonl"))
+    write_records(path, [article(1), article(2, published_at="not a date")])
+    return folder
+
+
+def test_validate_reports_a_non_utf8_file_name_escaped(runner, tmp_path):
+    folder = odd_name_folder(tmp_path)
+    report, rejects = tmp_path / "r.json", tmp_path / "r.jsonl"
+    result = runner.invoke(
+        cli, ["validate", str(folder), "--report", str(report), "--rejects", str(rejects)]
+    )
+    no_traceback(result)
+    assert result.exit_code == 1, result.output
+    assert "bad\\xffname.jsonl" in result.output
+    assert "bad\\\\xffname.jsonl" in report.read_text(encoding="utf-8")
+    assert json.loads(rejects.read_text(encoding="utf-8"))["file"].endswith("bad\\xffname.jsonl")
+
+
+def test_export_and_ingest_accept_non_utf8_file_names(runner, tmp_path):
+    folder = odd_name_folder(tmp_path)
+    result = runner.invoke(cli, ["export", str(folder), "--out", str(tmp_path / "ds")])
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert "bad\\\\xffname.jsonl" in (tmp_path / "ds.report.json").read_text(encoding="utf-8")
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    page = Path(os.fsdecode(os.fsencode(pages) + b"/p\xfe.txt"))
+    page.write_text("A headline of a page\n\n" + "A sentence of an article body. " * 30)
+    out = tmp_path / "o.jsonl"
+    result = runner.invoke(cli, ["ingest", str(pages), "-o", str(out)])
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["source_file"] == "p\\xfe.txt"
+
+
+# -- 14: an input deleted while the command runs ----------------------------------------
+
+
+def delete_after_listing(monkeypatch, module) -> None:  # type: ignore[no-untyped-def]
+    """Make ``module``'s input listing delete the files it found, as a user might."""
+    listed = module.expand_inputs_named
+
+    def list_then_delete(inputs):  # type: ignore[no-untyped-def]
+        named = listed(inputs)
+        for path, _ in named:
+            path.unlink()
+        return named
+
+    monkeypatch.setattr(module, "expand_inputs_named", list_then_delete)
+
+
+@pytest.mark.parametrize("command", ["validate", "export"])
+def test_an_input_deleted_mid_run_is_an_error_naming_it(runner, tmp_path, monkeypatch, command):
+    from dataset_kit import exporting, validation_run
+
+    data = write_records(tmp_path / "gone.jsonl", [article(1), article(2)])
+    delete_after_listing(monkeypatch, exporting if command == "export" else validation_run)
+    args = [command, str(data)] + (["--out", str(tmp_path / "ds")] if command == "export" else [])
+    result = runner.invoke(cli, args)
+    no_traceback(result)
+    assert result.exit_code == 2, result.output
+    assert "gone.jsonl" in result.stderr and "deleted" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no temp folder left
+
+
+# -- 15: a read-only output folder and a full disk --------------------------------------
+
+
+def make_read_only(monkeypatch, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """Refuse to create anything in ``folder`` as a read-only folder would.
+
+    The tests run as root on some machines, where chmod does not stop a write, so the
+    refusal is made where dataset-kit creates its files: every output is first
+    written to a temp file or folder beside its target.
+    """
+    import tempfile
+
+    def guard(create):  # type: ignore[no-untyped-def]
+        def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+            where = kwargs.get("dir")
+            if where is not None and Path(where).resolve() == folder.resolve():
+                raise PermissionError(13, "Permission denied", str(where))
+            return create(*args, **kwargs)
+
+        return refuse
+
+    monkeypatch.setattr(tempfile, "mkstemp", guard(tempfile.mkstemp))
+    monkeypatch.setattr(tempfile, "mkdtemp", guard(tempfile.mkdtemp))
+
+
+@pytest.mark.parametrize("command", ["export", "validate", "ingest", "init", "card"])
+def test_a_read_only_output_folder_is_an_error_not_a_traceback(
+    runner, tmp_path, monkeypatch, command
+):
+    data = write_records(tmp_path / "in.jsonl", [article(1), article(2, title="")])
+    page = tmp_path / "page.txt"
+    page.write_text("A headline of a page\n\n" + "A sentence of an article body. " * 30)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    if command == "card":
+        assert runner.invoke(cli, ["export", str(data), "--out", str(locked / "ds")]).exit_code == 0
+        locked = locked / "ds"
+    args = {
+        "export": ["export", str(data), "--out", str(locked / "ds")],
+        "validate": ["validate", str(data), "--rejects", str(locked / "bad.jsonl")],
+        "ingest": ["ingest", str(page), "-o", str(locked / "out.jsonl")],
+        "init": ["init", str(data), "--out", "ds", "--file", str(locked / "dataset-kit.toml")],
+        "card": ["card", str(locked)],
+    }[command]
+    before = sorted(p.name for p in locked.iterdir())
+    make_read_only(monkeypatch, locked)
+    result = runner.invoke(cli, args)
+    no_traceback(result)
+    assert result.exit_code == 2, result.output
+    assert "Error:" in result.stderr and "permission denied" in result.stderr
+    assert sorted(p.name for p in locked.iterdir()) == before
+
+
+def test_export_refuses_to_start_the_shards_on_a_full_disk(runner, tmp_path, monkeypatch):
+    import shutil
+
+    from dataset_kit import exporting
+
+    data = write_records(tmp_path / "in.jsonl", [article(n) for n in range(20)])
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(exporting.shutil, "disk_usage", lambda _path: usage._replace(free=1000))
+    result = runner.invoke(cli, ["export", str(data), "--out", str(tmp_path / "ds")])
+    no_traceback(result)
+    assert result.exit_code == 2, result.output
+    assert "not enough disk space" in result.stderr and "MB needed" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]  # temp folder removed
+
+
+def test_a_full_disk_while_writing_is_an_error(runner, tmp_path, monkeypatch):
+    from dataset_kit import atomic
+
+    data = write_records(tmp_path / "in.jsonl", [article(1), article(2, title="")])
+
+    def disk_full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", disk_full)
+    result = runner.invoke(cli, ["validate", str(data), "--rejects", str(tmp_path / "bad.jsonl")])
+    no_traceback(result)
+    assert result.exit_code == 2 and "the disk is full" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
