@@ -81,6 +81,13 @@ class ExportSettings:
             raise DatasetKitError(
                 f"near_threshold must be between 0 and 1 (exclusive), got {self.near_threshold}"
             )
+        if not -(2**63) <= int(self.seed) < 2**63:
+            # The seed is written to the report, manifest and dataset-kit.toml, whose
+            # integers (JSON as orjson writes it, TOML) are signed 64-bit.
+            raise DatasetKitError(
+                f"seed must be a 64-bit signed integer (from {-(2**63)} to {2**63 - 1}), "
+                f"got {self.seed}"
+            )
         self.page_options().check()
         if self.stratify and self.split_by_date:
             raise DatasetKitError(

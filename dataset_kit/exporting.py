@@ -795,7 +795,8 @@ def export(
         raise InputError("no input given: name at least one file, folder or glob")
     if not settings.out:
         raise DatasetKitError("no output folder given: use --out DIR (or `out` in the config)")
-    out_dir = Path(settings.out)
+    out_dir = _output_folder(Path(settings.out))
+    settings = settings.with_overrides(out=str(out_dir))
     if out_dir.exists() and not out_dir.is_dir():
         raise DatasetKitError(f"--out {out_dir}: exists and is not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not manifest_path(out_dir).is_file():
@@ -915,6 +916,26 @@ def export(
             report_final, orjson.dumps(result.report, option=orjson.OPT_INDENT_2) + b"\n"
         )
     return result
+
+
+def _output_folder(given: Path) -> Path:
+    """The folder the export replaces: ``given``, or the folder it links to.
+
+    A symlink given as ``--out`` (a link to an earlier export) is followed, so the
+    export lands in the folder it names and the link keeps pointing at it; replacing
+    the link itself would leave the target stale. The current folder, or one that
+    holds it, cannot be replaced (the system refuses to rename it: EBUSY).
+    """
+    target = given.resolve() if given.is_symlink() else given
+    here = Path.cwd().resolve()
+    resolved = target.resolve()
+    if resolved == here or resolved in here.parents:
+        raise DatasetKitError(
+            f"--out {printable(given)}: is the current folder or holds it; the export "
+            "replaces DIR as a whole, so run the command from outside it (from its parent "
+            "folder, for example)"
+        )
+    return target
 
 
 def _require_free_space(tmp: Path, spill_dir: Path) -> None:

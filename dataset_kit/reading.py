@@ -23,6 +23,7 @@ import decimal
 import glob
 import gzip
 import io
+import math
 import os
 import re
 from collections import Counter
@@ -196,9 +197,19 @@ def expand_inputs_named(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[
             if not matched:
                 raise InputError(f"{text}: glob matched no {SUPPORTED_DESCRIPTION} files")
             files.extend((p, source_name(p)) for p in matched)
+        elif text == "-" or os.path.exists(text):
+            raise InputError(f"{printable(text)}: {_NOT_A_FILE}")
         else:
-            raise InputError(f"{text}: no such file or folder")
+            raise InputError(f"{printable(text)}: no such file or folder")
     return first_of_each_file(files)
+
+
+# Why standard input, a pipe (FIFO) or a device cannot be an input.
+_NOT_A_FILE = (
+    "standard input, pipes (FIFOs) and devices are not supported as inputs: the format "
+    "comes from the file name, and large files are read in parallel byte ranges, which "
+    "needs a regular file; save the stream to a file first (e.g. `... > articles.jsonl`)"
+)
 
 
 def first_of_each_file(named: Iterable[tuple[Path, str]]) -> list[tuple[Path, str]]:
@@ -489,17 +500,19 @@ def _scan_json_array(stream: BinaryIO, head: bytes, display: str) -> Iterator[Re
         if not chunk:
             break
         buf.extend(chunk)
-    # The array was cut off: the element in progress may still be whole, so try it.
+    # The array was cut off: the element in progress may still be whole, so try it. An
+    # element cut in the middle is one record, reported as the truncation itself (not
+    # as malformed JSON and a truncation besides, which would count it twice).
+    truncated = ReadProblem("truncated", "file ends before the top-level JSON array is closed")
     raw = bytes(buf[element_from:]) if depth >= 1 and element_from >= 0 else b""
     if raw.strip():
-        yield _element(display, element_from_line, raw)
-    yield Record(
-        display,
-        line,
-        None,
-        None,
-        ReadProblem("truncated", "file ends before the top-level JSON array is closed"),
-    )
+        element = _element(display, element_from_line, raw)
+        if element.problem is None:
+            yield element
+        else:
+            yield Record(display, element.line, None, element.raw, truncated)
+            return
+    yield Record(display, line, None, None, truncated)
 
 
 def _element(display: str, line: int, raw: bytes) -> Record:
@@ -525,7 +538,10 @@ def read_parquet(path: Path, display: str, notes: ReadNotes) -> Iterator[Record]
         for batch in parquet.iter_batches(batch_size=4096):
             for item in batch.to_pylist():
                 row += 1
-                yield Record(display, row, _jsonable(item))
+                try:
+                    yield Record(display, row, _jsonable(item))
+                except _NotJson as exc:
+                    yield Record(display, row, None, None, ReadProblem("not-json", str(exc)))
     except (pa.ArrowException, OSError) as exc:
         yield Record(
             display,
@@ -536,17 +552,35 @@ def read_parquet(path: Path, display: str, notes: ReadNotes) -> Iterator[Record]
         )
 
 
-def _jsonable(value: Any) -> Any:
+class _NotJson(ValueError):
+    """A Parquet value that no JSON record can hold (binary data, NaN, infinity)."""
+
+
+def _jsonable(value: Any, where: str = "") -> Any:
     # Parquet columns may hold timestamps and decimals; validate them as the JSON text
-    # a user would have written for the same value.
+    # a user would have written for the same value. Values JSON has no text for are
+    # refused here, naming them, rather than turned into something else: a NaN would
+    # otherwise reach the validator as null and be reported as "null".
     if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
+        return {key: _jsonable(item, f"{where}/{key}") for key, item in value.items()}
     if isinstance(value, list):
-        return [_jsonable(item) for item in value]
+        return [_jsonable(item, f"{where}/{i}") for i, item in enumerate(value)]
     if isinstance(value, (_dt.datetime, _dt.date)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _NotJson(f"{where or 'the value'}: {value} is not a JSON number")
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            # Some writers store text as binary without marking it as UTF-8.
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            shown = bytes(value[:16]).hex(" ") + (" ..." if len(value) > 16 else "")
+            raise _NotJson(
+                f"{where or 'the value'}: binary data ({len(value)} bytes: {shown}) that is "
+                "not UTF-8 text; JSON records cannot hold it: drop or encode the column"
+            ) from None
     return value
 
 

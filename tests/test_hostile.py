@@ -378,3 +378,123 @@ def test_a_full_disk_while_writing_is_an_error(runner, tmp_path, monkeypatch):
     no_traceback(result)
     assert result.exit_code == 2 and "the disk is full" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+# -- 16, 23: Parquet values JSON cannot hold; seeds and folders out of range ------------
+
+
+def parquet_with(path: Path, rows_: list[dict]) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist(rows_), path)
+    return path
+
+
+@pytest.mark.parametrize("command", ["validate", "export"])
+def test_parquet_binary_and_nan_values_are_invalid_records_that_show_the_value(
+    runner, tmp_path, command
+):
+    data = parquet_with(
+        tmp_path / "in.parquet",
+        [
+            article(1, blob=b"plain text", score=None),
+            article(2, blob=b"\x00\xff\xfe", score=1.5),
+            article(3, blob=b"x", score=float("nan")),
+        ],
+    )
+    schema = json.loads(
+        (Path(__file__).parent.parent / "schema" / "article.schema.json").read_text()
+    )
+    schema["properties"]["blob"] = {"type": "string"}
+    schema["properties"]["score"] = {"type": ["null", "number"]}
+    schema_path = write_schema(tmp_path / "s.json", schema)
+    args = [command, str(data), "--schema", str(schema_path)]
+    if command == "export":
+        args += ["--out", str(tmp_path / "ds"), "--dedup", "off"]
+    result = runner.invoke(cli, args)
+    no_traceback(result)
+    if command == "validate":
+        assert result.exit_code == 1, result.output
+        shown = result.output
+    else:
+        assert result.exit_code == 0, result.output
+        shown = (tmp_path / "ds.rejects.jsonl").read_text()
+        assert json.loads((tmp_path / "ds.report.json").read_text())["counts"]["written"] == 1
+    assert "/blob: binary data (3 bytes: 00 ff fe)" in shown
+    assert "/score: nan is not a JSON number" in shown
+
+
+@pytest.mark.parametrize("seed", [str(2**64), str(-(2**63) - 1)])
+def test_a_seed_beyond_64_bits_is_refused(runner, tmp_path, seed):
+    data = write_records(tmp_path / "in.jsonl", [article(1)])
+    result = runner.invoke(
+        cli, ["export", str(data), "--out", str(tmp_path / "ds"), "--seed", seed]
+    )
+    no_traceback(result)
+    assert result.exit_code == 2 and "64-bit" in result.stderr
+
+
+def test_export_into_the_current_folder_is_refused(runner, tmp_path, monkeypatch):
+    data = write_records(tmp_path / "in.jsonl", [article(1), article(2)])
+    assert runner.invoke(cli, ["export", str(data), "--out", str(tmp_path / "ds")]).exit_code == 0
+    monkeypatch.chdir(tmp_path / "ds")
+    result = runner.invoke(cli, ["export", str(data), "--out", "."])
+    no_traceback(result)
+    assert result.exit_code == 2 and "current folder" in result.stderr
+    assert (tmp_path / "ds" / "data").is_dir()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+
+
+# -- 22: --out given as a symlink to an earlier export ----------------------------------
+
+
+def test_export_through_a_symlinked_out_updates_its_target(runner, tmp_path):
+    first = write_records(tmp_path / "a.jsonl", [article(1), article(2)])
+    second = write_records(tmp_path / "b.jsonl", [article(n) for n in range(1, 6)])
+    assert (
+        runner.invoke(cli, ["export", str(first), "--out", str(tmp_path / "real")]).exit_code == 0
+    )
+    link = tmp_path / "current"
+    link.symlink_to("real")
+    result = runner.invoke(cli, ["export", str(second), "--out", str(link)])
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.resolve() == (tmp_path / "real").resolve()
+    manifest = json.loads((tmp_path / "real" / ".dataset-kit" / "manifest.json").read_text())
+    assert manifest["counts"]["written"] == 5
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+
+
+# -- 24: a JSON array cut off, and inputs that are not files ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("tail", "records", "invalid"),
+    [
+        (', {"id": "a2", "tit', 2, 1),  # cut inside the second element: one record lost
+        (", ", 2, 1),  # cut after a comma
+        ("", 2, 1),  # the first element whole, the closing bracket missing
+    ],
+)
+def test_a_cut_off_json_array_counts_each_record_once(runner, tmp_path, tail, records, invalid):
+    path = tmp_path / "in.json"
+    path.write_text("[" + json.dumps(article(1)) + tail)
+    report = tmp_path / "r.json"
+    result = runner.invoke(cli, ["validate", str(path), "--report", str(report)])
+    no_traceback(result)
+    counts = json.loads(report.read_text())
+    assert (counts["records"], counts["invalid"]) == (records, invalid), counts
+    assert "file ends before the top-level JSON array is closed" in result.output
+
+
+@pytest.mark.parametrize("command", ["validate", "export"])
+def test_stdin_and_fifos_are_refused_with_the_reason(runner, tmp_path, command):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for given in ("-", str(fifo)):
+        args = [command, given] + (["--out", str(tmp_path / "ds")] if command == "export" else [])
+        result = runner.invoke(cli, args)
+        no_traceback(result)
+        assert result.exit_code == 2
+        assert "standard input, pipes (FIFOs) and devices are not supported" in result.stderr
