@@ -289,13 +289,15 @@ def _read_task(task: KeyTask, validator: Validator) -> _TaskRecords:
             data = handle.read(task.end - task.start)
         out.line_count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
         is_valid = validator.is_valid
+        int_fields = validator.int_fields
         out.files.append(task.display)
         for number, raw in iter_jsonl_lines(
             io.BytesIO(data), task.display, out.notes, at_file_start=task.start == 0
         ):
             out.per_file[task.display] += 1
             obj, problem = parse_json_object(raw)
-            if problem is None and is_valid(obj):
+            valid = problem is None and is_valid(obj)
+            if valid and not (int_fields and validator.int64_issues(obj, raw)):  # type: ignore[arg-type]
                 out.valid.append(obj)  # type: ignore[arg-type]
                 out.lines.append(number)
                 out.file_of.append(0)
@@ -303,7 +305,7 @@ def _read_task(task: KeyTask, validator: Validator) -> _TaskRecords:
             issues = (
                 [Issue("", problem.keyword, problem.message)]
                 if problem is not None
-                else validator.errors(obj)
+                else ([] if valid else validator.errors(obj)) + validator.int64_issues(obj, raw)  # type: ignore[arg-type]
             )
             out.invalid.append(
                 InvalidRecord(task.display, number, _record_id(obj), issues, raw, None)
@@ -313,7 +315,7 @@ def _read_task(task: KeyTask, validator: Validator) -> _TaskRecords:
         records: Iterable[Record] = (
             record
             for path, name in task.named()
-            for record in read_file(Path(path), out.notes, path, task.options, name)
+            for record in read_file(Path(path), out.notes, printable(path), task.options, name)
         )
     else:
         records = task.records

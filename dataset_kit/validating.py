@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -257,6 +258,7 @@ class Validator:
         self.engine = engine
         self._resources = dict(resources or {})
         self._base_dir = Path(base_dir) if base_dir is not None else None
+        self.int_fields = integer_fields(schema)
         if engine == "python":
             self._py = _python_validator(schema, assert_formats, self._retrieve)
             self.is_valid = self._python_is_valid  # type: ignore[method-assign]
@@ -299,6 +301,32 @@ class Validator:
             f"$ref to {uri} cannot be resolved offline: pass it in `resources` "
             "or use a file reference"
         )
+
+    def int64_issues(self, instance: Mapping[str, Any], raw: bytes | None = None) -> list[Issue]:
+        """Values of integer fields that a 64-bit integer column cannot hold exactly.
+
+        JSON Schema calls ``1e30`` an integer and sets no bound, but an export stores
+        integer fields as int64, and an integer literal beyond 64 bits is already
+        altered when parsed. ``validate`` applies this check too, so that
+        it accepts exactly the records ``export`` can store. ``raw`` (the record's
+        original JSON) lets the message show the value as written.
+        """
+        issues = []
+        for name in self.int_fields:
+            value = instance.get(name)
+            if type(value) not in (int, float) or INT64_MIN <= value <= INT64_MAX:
+                # In range (a whole float such as 5.0 is stored as 5), null, or of a
+                # type that the schema's own check reports.
+                continue
+            issues.append(
+                Issue(
+                    f"/{name}",
+                    "int64",
+                    f"{_exact_value(raw, name, value)} is not an integer from {INT64_MIN} to "
+                    f"{INT64_MAX}, which is what the field's 64-bit integer column holds",
+                )
+            )
+        return issues
 
     def _python_errors(self, instance: Any) -> list[Issue]:
         with _python_schema_faults():
@@ -661,6 +689,36 @@ def record_issues(validator: Validator, record: Record) -> list[Issue]:
     """Issues of one read record: its read problem, or its schema errors ([] if valid)."""
     if record.problem is not None:
         return [Issue("", record.problem.keyword, record.problem.message)]
+    assert record.data is not None
     if validator.is_valid(record.data):
-        return []
-    return validator.errors(record.data)
+        return validator.int64_issues(record.data, record.raw)
+    return validator.errors(record.data) + validator.int64_issues(record.data, record.raw)
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def integer_fields(schema: Any) -> tuple[str, ...]:
+    """Top-level properties that may only be integers: each becomes an int64 column."""
+    if not isinstance(schema, Mapping) or not isinstance(schema.get("properties"), Mapping):
+        return ()
+    names = []
+    for name, sub in schema["properties"].items():
+        kinds = sub.get("type") if isinstance(sub, Mapping) else None
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        if isinstance(kinds, list) and "integer" in kinds and "number" not in kinds:
+            names.append(name)
+    return tuple(names)
+
+
+def _exact_value(raw: bytes | None, name: str, parsed: Any) -> str:
+    # orjson reads an integer beyond 64 bits as a float, altering it; the standard
+    # library keeps it exact, so the message can show what the file says.
+    if raw is not None:
+        try:
+            exact = json.loads(raw)
+        except ValueError:
+            exact = None
+        if isinstance(exact, dict) and name in exact:
+            return json.dumps(exact[name])
+    return json.dumps(parsed)

@@ -143,6 +143,7 @@ def _run_task(task: Task) -> TaskResult:
         display = task.display
         at_file_start = task.start == 0
         is_valid = validator.is_valid
+        int_fields, int64 = validator.int_fields, validator.int64_issues
         loads = orjson.loads
         decode_error = orjson.JSONDecodeError
         number = 0
@@ -179,7 +180,7 @@ def _run_task(task: Task) -> TaskResult:
                     obj = loads(line)
                 except decode_error:
                     obj = None
-                if type(obj) is dict and is_valid(obj):
+                if type(obj) is dict and is_valid(obj) and not (int_fields and int64(obj)):
                     valid += 1
                     continue
                 # Rare from here on: invalid records, bad lines and blank lines, handled
@@ -194,7 +195,7 @@ def _run_task(task: Task) -> TaskResult:
                 issues = (
                     [Issue("", problem.keyword, problem.message)]
                     if problem is not None
-                    else validator.errors(obj)
+                    else validator.errors(obj) + int64(obj, raw)
                 )
                 invalid.append(InvalidRecord(display, number, _record_id(obj), issues, raw, None))
         records = valid + len(invalid)
@@ -226,7 +227,7 @@ def _run_task(task: Task) -> TaskResult:
 
 def _read_pages(task: PageFiles, notes: ReadNotes) -> Iterator[Record]:
     for path, name in task.named():
-        yield from read_file(Path(path), notes, path, task.options, name)
+        yield from read_file(Path(path), notes, printable(path), task.options, name)
 
 
 # --- planning ------------------------------------------------------------------------

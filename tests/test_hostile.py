@@ -498,3 +498,33 @@ def test_stdin_and_fifos_are_refused_with_the_reason(runner, tmp_path, command):
         no_traceback(result)
         assert result.exit_code == 2
         assert "standard input, pipes (FIFOs) and devices are not supported" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "export"])
+def test_integers_beyond_64_bits_are_invalid_in_validate_and_export_alike(
+    runner, tmp_path, command
+):
+    big, just_over = "1180591620717411303424", str(2**63)
+    lines = [
+        json.dumps(article(1)),
+        json.dumps(article(2))[:-1] + f', "word_count": {big}}}',
+        json.dumps(article(3))[:-1] + f', "word_count": {just_over}}}',
+        json.dumps(article(4, word_count=2**63 - 1)),
+    ]
+    data = tmp_path / "in.jsonl"
+    data.write_text("\n".join(lines) + "\n")
+    args = [command, str(data)]
+    if command == "export":
+        args += ["--out", str(tmp_path / "ds"), "--dedup", "off"]
+    result = runner.invoke(cli, args)
+    no_traceback(result)
+    if command == "validate":
+        assert result.exit_code == 1, result.output
+        assert "2 valid, 2 invalid" in result.output
+        shown = result.output
+    else:
+        assert result.exit_code == 0, result.output
+        shown = (tmp_path / "ds.rejects.jsonl").read_text()
+        assert len(shown.splitlines()) == 2
+    assert f"{big} is not an integer from" in shown  # the value as written, not 1.18e21
+    assert f"{just_over} is not an integer from" in shown
