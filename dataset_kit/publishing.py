@@ -484,14 +484,23 @@ def _config_patterns(metadata: dict[str, Any]) -> list[tuple[str, str]]:
 def _card_consistency(metadata: dict[str, Any], manifest: Manifest) -> list[str]:
     """The card's configs must point at the shards, and its split sizes match them."""
     problems = []
-    shards = [f.path for f in manifest.data_files()]
+    # Shards of an empty split hold no rows: a config pointing only at them makes
+    # `load_dataset` fail ("corresponds to no data"), and none needs to cover them.
+    everything = [f.path for f in manifest.data_files()]
+    shards = [f.path for f in manifest.data_files() if f.rows != 0]
     pairs = _config_patterns(metadata)
     if pairs:
         regexes = [(name, pattern, _glob_regex(pattern)) for name, pattern in pairs]
         for name, pattern, regex in regexes:
-            if not any(regex.fullmatch(path) for path in shards):
+            if not any(regex.fullmatch(path) for path in everything):
                 problems.append(
                     f"README.md: configs[{name}] data_files pattern {pattern!r} matches no shard"
+                )
+            elif not any(regex.fullmatch(path) for path in shards):
+                problems.append(
+                    f"README.md: configs[{name}] data_files pattern {pattern!r} matches only "
+                    "empty shards: load_dataset cannot open a split without data; leave it "
+                    "out of configs (`dataset-kit card` does)"
                 )
         for path in shards:
             if not any(regex.fullmatch(path) for _, _, regex in regexes):

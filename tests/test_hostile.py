@@ -528,3 +528,39 @@ def test_integers_beyond_64_bits_are_invalid_in_validate_and_export_alike(
         assert len(shown.splitlines()) == 2
     assert f"{big} is not an integer from" in shown  # the value as written, not 1.18e21
     assert f"{just_over} is not an integer from" in shown
+
+
+# -- 18: an empty split ------------------------------------------------------------------
+
+
+def test_an_empty_split_is_left_out_of_the_card_configs_and_preflight_refuses_it(runner, tmp_path):
+    import yaml
+
+    from dataset_kit import publishing
+
+    records = [article(n, published_at=f"2023-0{1 + n % 8}-10T00:00:00+00:00") for n in range(8)]
+    data = write_records(tmp_path / "in.jsonl", records)
+    out = tmp_path / "ds"
+    args = ["export", str(data), "--out", str(out), "--split-by-date", "published_at:2030-01-01"]
+    result = runner.invoke(cli, args)
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert "split test holds no records: left out of the card's configs" in result.output
+    text = (out / "README.md").read_text()
+    metadata = yaml.safe_load(text.split("---\n")[1])
+    assert [f["split"] for f in metadata["configs"][0]["data_files"]] == ["train"]
+    assert [s["name"] for s in metadata["dataset_info"]["splits"]] == ["train"]
+    import datasets
+
+    loaded = datasets.load_dataset(
+        str(out), cache_dir=str(tmp_path / "cache"), verification_mode="all_checks"
+    )
+    assert list(loaded) == ["train"] and loaded["train"].num_rows == 8
+
+    # A card edited to list the empty split again is refused before anything is sent.
+    metadata["configs"][0]["data_files"].append({"split": "test", "path": "data/test-*"})
+    front = yaml.safe_dump(metadata, sort_keys=False)
+    (out / "README.md").write_text("---\n" + front + "---\n" + text.split("---\n", 2)[2])
+    with pytest.raises(publishing.PreflightError) as caught:
+        publishing.preflight(out, "alice/news")
+    assert any("matches only empty shards" in p for p in caught.value.problems)
