@@ -590,7 +590,7 @@ def plan_export(
         links.append(np.stack([group_first[joined], joined], axis=1))
     components = connected_components(n, np.concatenate(links) if links else pairs)
 
-    split = np.full(n, -1, dtype=np.int8)
+    split = np.full(n, -1, dtype=np.int16)
     cross_groups = 0
     undated_units = 0
     kept_index = np.flatnonzero(kept)

@@ -564,3 +564,43 @@ def test_an_empty_split_is_left_out_of_the_card_configs_and_preflight_refuses_it
     with pytest.raises(publishing.PreflightError) as caught:
         publishing.preflight(out, "alice/news")
     assert any("matches only empty shards" in p for p in caught.value.problems)
+
+
+# -- 20, and percentages: many splits ---------------------------------------------------
+
+
+def test_more_than_128_splits_export_correctly(runner, tmp_path):
+    names = [f"s{i}" for i in range(130)]
+    spec = ",".join(f"{name}=0.5" for name in names[:-1]) + f",{names[-1]}=35.5"
+    data = write_records(tmp_path / "in.jsonl", [article(n) for n in range(40)])
+    out = tmp_path / "ds"
+    result = runner.invoke(
+        cli, ["export", str(data), "--out", str(out), "--split", spec, "--dedup", "off"]
+    )
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / ".dataset-kit" / "manifest.json").read_text())
+    assert sum(s["rows"] for s in manifest["splits"].values()) == 40
+    assert len(manifest["splits"]) == 130
+
+
+def test_too_many_splits_are_refused_clearly(runner, tmp_path):
+    data = write_records(tmp_path / "in.jsonl", [article(1)])
+    spec = ",".join(f"s{i}" for i in range(1001))
+    result = runner.invoke(
+        cli, ["export", str(data), "--out", str(tmp_path / "ds"), "--split", spec]
+    )
+    no_traceback(result)
+    assert result.exit_code == 2 and "at most 1000" in result.stderr
+
+
+def test_split_ratios_may_be_percentages(runner, tmp_path):
+    data = write_records(tmp_path / "in.jsonl", [article(n) for n in range(20)])
+    out = tmp_path / "ds"
+    result = runner.invoke(
+        cli, ["export", str(data), "--out", str(out), "--split", "train=80%,test=20%"]
+    )
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / ".dataset-kit" / "manifest.json").read_text())
+    assert sorted(manifest["splits"]) == ["test", "train"]
