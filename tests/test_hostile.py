@@ -604,3 +604,49 @@ def test_split_ratios_may_be_percentages(runner, tmp_path):
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / ".dataset-kit" / "manifest.json").read_text())
     assert sorted(manifest["splits"]) == ["test", "train"]
+
+
+# -- 21: small --max-shard-size ----------------------------------------------------------
+
+
+def incompressible_records(count: int) -> list[dict]:
+    import base64
+    import random
+
+    rng = random.Random(7)
+    return [
+        article(
+            n,
+            title=base64.b64encode(rng.randbytes(3000)).decode(),
+            text=base64.b64encode(rng.randbytes(rng.randint(100, 40000))).decode(),
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("limit", ["120KB", "150KB", "199KB"])
+def test_small_shard_limits_are_kept(runner, tmp_path, limit):
+    from dataset_kit.shards import parse_size
+
+    data = write_records(tmp_path / "in.jsonl", incompressible_records(40))
+    out = tmp_path / "ds"
+    result = runner.invoke(
+        cli, ["export", str(data), "--out", str(out), "--max-shard-size", limit, "--dedup", "off"]
+    )
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    shards = list((out / "data").glob("*.parquet"))
+    assert len(shards) > 2
+    assert max(p.stat().st_size for p in shards) <= parse_size(limit)
+
+
+def test_a_record_too_big_for_the_shard_limit_says_what_it_needs(runner, tmp_path):
+    data = write_records(tmp_path / "in.jsonl", incompressible_records(5))
+    result = runner.invoke(
+        cli, ["export", str(data), "--out", str(tmp_path / "ds"), "--max-shard-size", "20KB"]
+    )
+    no_traceback(result)
+    assert result.exit_code == 2
+    message = result.stderr
+    needed = float(message.split("needs about ")[1].split(" kB")[0])
+    assert needed > 20.0, message  # never "12.5 kB, more than 20.0 kB"
