@@ -132,6 +132,18 @@ class CardError(DatasetKitError):
     """The card cannot be written: bad config or template, or hand edits would be lost."""
 
 
+class UnmarkedEditsError(CardError):
+    """README.md holds hand edits outside keep sections that regenerating would lose.
+
+    ``reason`` says what was found, without the advice: the advice depends on the
+    command (``card`` has ``--force``; ``export`` does not).
+    """
+
+    def __init__(self, reason: str, how: str) -> None:
+        super().__init__(f"{reason}: {how}")
+        self.reason = reason
+
+
 @dataclass
 class CardResult:
     """What ``write_card`` wrote (paths relative to the export folder) and its warnings."""
@@ -345,15 +357,17 @@ def _check_unmarked_edits(body: str, *, force: bool) -> None:
     )
     if match is None:
         if _KEEP_BLOCK.sub("", body).strip():
-            raise CardError(
+            raise UnmarkedEditsError(
                 f"{README} exists and was not written by dataset-kit; regenerating it "
-                f"would replace its text: {how}"
+                "would replace its text",
+                how,
             )
         return
     if match.group("digest") != _digest(body):
-        raise CardError(
+        raise UnmarkedEditsError(
             f"{README} was edited outside its dataset-kit:keep sections since it was "
-            f"generated; regenerating would lose those edits: {how}"
+            "generated; regenerating would lose those edits",
+            how,
         )
 
 

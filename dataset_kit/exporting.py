@@ -979,18 +979,30 @@ def _write_card(
 ) -> list[str] | None:
     """Write the card into the export; its warnings (e.g. no license), or None if skipped."""
     try:
-        from .cards import write_card
+        from .cards import UnmarkedEditsError, write_card
         from .manifest import load_manifest
     except ImportError:  # the card writer is optional at this layer
         return None
     previous = out_dir / "README.md"
-    card = write_card(
-        tmp,
-        dict(settings.card),
-        schema=schema,
-        previous_card=previous if previous.is_file() else None,
-        statistics=None if row_groups is None else row_groups.statistics(tmp, load_manifest(tmp)),
-    )
+    try:
+        card = write_card(
+            tmp,
+            dict(settings.card),
+            schema=schema,
+            previous_card=previous if previous.is_file() else None,
+            statistics=None
+            if row_groups is None
+            else row_groups.statistics(tmp, load_manifest(tmp)),
+        )
+    except UnmarkedEditsError as exc:
+        # export has no --force: say what does work here.
+        raise DatasetKitError(
+            f"{printable(previous)}: {exc.reason.removeprefix('README.md ')}; nothing was "
+            "changed. Wrap the text to keep in <!-- dataset-kit:keep NAME --> ... "
+            "<!-- /dataset-kit:keep NAME --> markers, or, to discard it, delete "
+            f"{printable(previous)} (or run `dataset-kit card {printable(out_dir)} --force`) "
+            "and export again"
+        ) from exc
     return list(card.warnings)
 
 

@@ -650,3 +650,24 @@ def test_a_record_too_big_for_the_shard_limit_says_what_it_needs(runner, tmp_pat
     message = result.stderr
     needed = float(message.split("needs about ")[1].split(" kB")[0])
     assert needed > 20.0, message  # never "12.5 kB, more than 20.0 kB"
+
+
+# -- 19: export's advice after a hand edit of the card ----------------------------------
+
+
+def test_export_after_a_hand_edit_gives_advice_that_works(runner, tmp_path):
+    data = write_records(tmp_path / "in.jsonl", [article(1), article(2)])
+    out = tmp_path / "ds"
+    assert runner.invoke(cli, ["export", str(data), "--out", str(out)]).exit_code == 0
+    with (out / "README.md").open("a") as card:
+        card.write("\nA paragraph written by hand.\n")
+    edited = (out / "README.md").read_text()
+    result = runner.invoke(cli, ["export", str(data), "--out", str(out)])
+    no_traceback(result)
+    assert result.exit_code == 2
+    assert "pass --force" not in result.stderr
+    assert f"delete {out / 'README.md'}" in result.stderr and "--force`" in result.stderr
+    assert (out / "README.md").read_text() == edited
+    # The advice works: `card --force`, then export again.
+    assert runner.invoke(cli, ["card", str(out), "--force"]).exit_code == 0
+    assert runner.invoke(cli, ["export", str(data), "--out", str(out)]).exit_code == 0
