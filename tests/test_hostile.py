@@ -671,3 +671,18 @@ def test_export_after_a_hand_edit_gives_advice_that_works(runner, tmp_path):
     # The advice works: `card --force`, then export again.
     assert runner.invoke(cli, ["card", str(out), "--force"]).exit_code == 0
     assert runner.invoke(cli, ["export", str(data), "--out", str(out)]).exit_code == 0
+
+
+# -- 17: languages written without spaces ------------------------------------------------
+
+
+def test_chinese_japanese_and_thai_pages_are_ingested_not_rejected(runner, tmp_path):
+    pages = Path(__file__).parent / "fixtures" / "pages_more"
+    names = ["chinese_page.txt", "japanese_page.txt", "thai_page.txt"]
+    out = tmp_path / "o.jsonl"
+    result = runner.invoke(cli, ["ingest", *(str(pages / n) for n in names), "-o", str(out)])
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["language"] for r in records] == ["zh", "ja", "th"]
+    assert all(r["word_count"] >= 40 for r in records), [r["word_count"] for r in records]
