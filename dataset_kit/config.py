@@ -204,7 +204,10 @@ def render_config(settings: ExportSettings, base: Path | None = None) -> str:
     """The text of a ``dataset-kit.toml`` holding ``settings`` (paths relative to ``base``)."""
 
     def path_text(value: str) -> str:
-        if base is None or (Path(value).is_absolute() and not _is_inside(Path(value), base)):
+        # Relative to the file even outside its folder ("../data/*.jsonl"): the folder
+        # with its settings can then be moved or shared as a whole, and no path of
+        # the machine that wrote it ends up in a file that may be published.
+        if base is None:
             return value
         try:
             return os.path.relpath(value, base)
@@ -299,14 +302,6 @@ def render_config(settings: ExportSettings, base: Path | None = None) -> str:
     for key, value in settings.card.items():
         lines.append(f"{key} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"
-
-
-def _is_inside(path: Path, base: Path) -> bool:
-    try:
-        path.resolve().relative_to(base.resolve())
-    except ValueError:
-        return False
-    return True
 
 
 def _toml_value(value: Any) -> str:

@@ -686,3 +686,29 @@ def test_chinese_japanese_and_thai_pages_are_ingested_not_rejected(runner, tmp_p
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["language"] for r in records] == ["zh", "ja", "th"]
     assert all(r["word_count"] >= 40 for r in records), [r["word_count"] for r in records]
+
+
+# -- init: paths relative to the settings file -----------------------------------------
+
+
+def test_init_writes_paths_relative_to_the_settings_file(runner, tmp_path, monkeypatch):
+    import tomllib
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "settings").mkdir()
+    write_records(tmp_path / "data" / "a.jsonl", [article(n) for n in range(6)])
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(
+        cli, ["init", "data/a.jsonl", "--out", "ds", "--file", "settings/dataset-kit.toml"]
+    )
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "settings" / "dataset-kit.toml").read_text()
+    assert str(tmp_path) not in text
+    settings = tomllib.loads(text)
+    export = settings["export"]
+    assert export["inputs"] == ["../data/a.jsonl"] and export["out"] == "../ds"
+    # The file works from anywhere.
+    monkeypatch.chdir(tmp_path / "data")
+    result = runner.invoke(cli, ["export", "--config", "../settings/dataset-kit.toml"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "ds" / "data").is_dir()
