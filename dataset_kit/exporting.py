@@ -836,7 +836,8 @@ def export(
         if settings.dedup == "near"
         else None
     )
-    named_inputs = expand_inputs_named(settings.inputs)
+    listing_notes = ReadNotes()
+    named_inputs = expand_inputs_named(settings.inputs, listing_notes)
     paths = [path for path, _ in named_inputs]
     if any(
         out_dir.resolve() == p.resolve().parent or out_dir.resolve() in p.resolve().parents
@@ -870,6 +871,7 @@ def export(
             spill_dir=str(spill_dir),
         )
         run = _Run(settings, paths, names, tmp)
+        run.notes.merge(listing_notes)
         run.source_names = [name for _, name in named_inputs]
         rejects_tmp = tmp / ".rejects.jsonl"
         with open(rejects_tmp, "wb", buffering=1 << 20) as rejects_out:

@@ -169,8 +169,13 @@ def source_name(path: Path, folder: Path | None = None) -> str:
     return printable(path.name if path.is_absolute() else path.as_posix())
 
 
-def expand_inputs_named(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, str]]:
-    """:func:`expand_inputs`, with each file's :func:`source_name`."""
+def expand_inputs_named(
+    inputs: Sequence[str | os.PathLike[str]], notes: ReadNotes | None = None
+) -> list[tuple[Path, str]]:
+    """:func:`expand_inputs`, with each file's :func:`source_name`.
+
+    Files that a named folder holds but that are not read are counted in ``notes``
+    (see :func:`folder_inputs`)."""
     if not inputs:
         raise InputError("no input given: name at least one file, folder or glob")
     files: list[tuple[Path, str]] = []
@@ -184,7 +189,7 @@ def expand_inputs_named(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[
                 )
             files.append((path, source_name(path)))
         elif path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and input_kind(p) is not None)
+            found = folder_inputs(path, notes if notes is not None else ReadNotes())
             if not found:
                 raise InputError(f"{text}: folder holds no {SUPPORTED_DESCRIPTION} files")
             files.extend((p, source_name(p, path)) for p in found)
@@ -210,6 +215,55 @@ _NOT_A_FILE = (
     "comes from the file name, and large files are read in parallel byte ranges, which "
     "needs a regular file; save the stream to a file first (e.g. `... > articles.jsonl`)"
 )
+
+
+# Notes about the files a named folder holds but that are not read.
+SKIPPED_UNSUPPORTED = "files in folders skipped: not a supported type"
+SKIPPED_README = "README/LICENSE-like .txt files skipped in a folder of records"
+SKIPPED_LINK_LOOP = "linked folders skipped: already read (a link loop or a second link)"
+# .txt files by these names beside record files document the data; they are not pages.
+_DOCUMENT_STEMS = frozenset(
+    {"readme", "license", "licence", "copying", "notice", "changelog", "authors", "contributing"}
+)
+
+
+def folder_inputs(folder: Path, notes: ReadNotes) -> list[Path]:
+    """The input files under ``folder``, sorted; what is left out is counted in ``notes``.
+
+    Linked sub-folders are followed, each real folder read once (a link loop, or two
+    links to one folder, is skipped and noted). Files of other types (``.bz2``,
+    ``.xz``, ``.csv``, ...) are skipped and counted. A ``README.txt``, ``LICENSE.txt``
+    and the like among record files (``.jsonl``, ``.json``, ``.parquet``) documents
+    them and is skipped too; in a folder of page dumps every ``.txt`` is a page.
+    """
+    seen: set[tuple[int, int]] = set()
+    found: list[Path] = []
+    documents: list[Path] = []
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        info = os.stat(root)
+        if (info.st_dev, info.st_ino) in seen:
+            notes.add(SKIPPED_LINK_LOOP, printable(root))
+            dirs.clear()
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        dirs.sort()
+        for name in names:
+            path = Path(root, name)
+            if not path.is_file():
+                continue
+            kind = input_kind(path)
+            if kind is None:
+                notes.add(SKIPPED_UNSUPPORTED, printable(path))
+            elif kind == "txt" and path.stem.lower() in _DOCUMENT_STEMS:
+                documents.append(path)
+            else:
+                found.append(path)
+    if documents and any(input_kind(p) != "txt" for p in found):
+        for path in sorted(documents):
+            notes.add(SKIPPED_README, printable(path))
+    else:
+        found += documents
+    return sorted(found)
 
 
 def first_of_each_file(named: Iterable[tuple[Path, str]]) -> list[tuple[Path, str]]:

@@ -355,9 +355,9 @@ def validate(
     Validator(schema, assert_formats=assert_formats, base_dir=base_dir, engine=engine)
     if pages is not None:
         pages.check()
-    named = expand_inputs_named(inputs)
-    paths = [path for path, _ in named]
     result = ValidationResult()
+    named = expand_inputs_named(inputs, result.notes)
+    paths = [path for path, _ in named]
     for path in paths:
         result.files[printable(path)] = {"records": 0, "invalid": 0}
 

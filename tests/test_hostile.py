@@ -712,3 +712,48 @@ def test_init_writes_paths_relative_to_the_settings_file(runner, tmp_path, monke
     result = runner.invoke(cli, ["export", "--config", "../settings/dataset-kit.toml"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "ds" / "data").is_dir()
+
+
+# -- folders: skipped files are noted, linked folders followed once ---------------------
+
+
+def test_a_folder_notes_what_it_skips_and_follows_linked_folders_once(runner, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_records(corpus / "a.jsonl", [article(1), article(2)])
+    (corpus / "b.jsonl.bz2").write_bytes(b"BZh9")
+    (corpus / "c.jsonl.xz").write_bytes(b"\xfd7zXZ")
+    (corpus / "README.txt").write_text("These are the articles of March.\n")
+    (corpus / "LICENSE.txt").write_text("CC-BY-4.0\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    write_records(elsewhere / "d.jsonl", [article(3)])
+    (corpus / "more").symlink_to(elsewhere)
+    (corpus / "again").symlink_to(elsewhere)  # a second link to the same folder
+    (elsewhere / "loop").symlink_to(corpus)  # and a loop back
+    report = tmp_path / "r.json"
+    result = runner.invoke(cli, ["validate", str(corpus), "--report", str(report)])
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert "3 records read from 2 files" in result.output
+    notes = json.loads(report.read_text())["summary"]["notes"]
+    assert notes["files in folders skipped: not a supported type"] == 2
+    assert notes["README/LICENSE-like .txt files skipped in a folder of records"] == 2
+    assert notes["linked folders skipped: already read (a link loop or a second link)"] == 2
+
+    result = runner.invoke(cli, ["export", str(corpus), "--out", str(tmp_path / "ds")])
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    export_report = json.loads((tmp_path / "ds.report.json").read_text())
+    assert export_report["counts"]["written"] == 3
+    assert "files in folders skipped: not a supported type: 2" in result.output
+
+
+def test_a_readme_in_a_folder_of_page_dumps_is_a_page(runner, tmp_path):
+    from dataset_kit.reading import ReadNotes, folder_inputs
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.txt").write_text("x")
+    (pages / "README.txt").write_text("x")
+    assert [p.name for p in folder_inputs(pages, ReadNotes())] == ["README.txt", "a.txt"]
