@@ -41,6 +41,9 @@ from .validating import Issue, Validator, record_issues
 
 RANGE_BYTES = 8 << 20
 BATCH_RECORDS = 2000
+# At most this many error groups (JSON pointer pattern, keyword) are kept apart.
+MAX_GROUPS = 1000
+OTHER_POINTERS = "(other pointers)"
 EXAMPLES_PER_GROUP = 3
 _INDEX_SEGMENT = re.compile(r"/\d+(?=/|$)")
 
@@ -310,6 +313,12 @@ def _merge(
             }
             key = (group_pointer(issue.pointer), issue.keyword)
             group = result.groups.get(key)
+            if group is None and len(result.groups) >= MAX_GROUPS:
+                # Pointers through objects keyed by data (a map of names) differ per
+                # record; past the cap they share one group per keyword, so memory
+                # stays flat however many records are invalid.
+                key = (OTHER_POINTERS, issue.keyword)
+                group = result.groups.get(key)
             if group is None:
                 group = result.groups[key] = ErrorGroup(*key)
             group.count += 1

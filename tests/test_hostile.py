@@ -757,3 +757,29 @@ def test_a_readme_in_a_folder_of_page_dumps_is_a_page(runner, tmp_path):
     (pages / "a.txt").write_text("x")
     (pages / "README.txt").write_text("x")
     assert [p.name for p in folder_inputs(pages, ReadNotes())] == ["README.txt", "a.txt"]
+
+
+# -- validate's memory: bounded error groups ---------------------------------------------
+
+
+def test_error_groups_are_bounded_however_many_pointers_differ(runner, tmp_path, monkeypatch):
+    from dataset_kit import validation_run
+
+    monkeypatch.setattr(validation_run, "MAX_GROUPS", 5)
+    schema = {
+        "type": "object",
+        "properties": {"tags": {"type": "object", "additionalProperties": {"type": "string"}}},
+    }
+    path = write_schema(tmp_path / "s.json", schema)
+    data = write_records(tmp_path / "in.jsonl", [{"tags": {f"k{n}": n}} for n in range(50)])
+    report = tmp_path / "r.json"
+    result = runner.invoke(
+        cli, ["validate", str(data), "--schema", str(path), "--report", str(report)]
+    )
+    no_traceback(result)
+    assert result.exit_code == 1
+    summary = json.loads(report.read_text())
+    groups = summary["summary"]["groups"]
+    assert len(groups) == 6 and sum(g["count"] for g in groups) == 50
+    assert any(g["pointer"] == "(other pointers)" and g["count"] == 45 for g in groups)
+    assert len(summary["errors"]) == 50  # the report still lists every error
