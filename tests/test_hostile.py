@@ -783,3 +783,36 @@ def test_error_groups_are_bounded_however_many_pointers_differ(runner, tmp_path,
     assert len(groups) == 6 and sum(g["count"] for g in groups) == 50
     assert any(g["pointer"] == "(other pointers)" and g["count"] == 45 for g in groups)
     assert len(summary["errors"]) == 50  # the report still lists every error
+
+
+# -- HTML saved as .txt ------------------------------------------------------------------
+
+
+def test_html_saved_as_txt_is_rejected_with_the_reason(runner, tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    body = "<p>" + "A sentence of an article body about the town. " * 10 + "</p>\n"
+    (pages / "doc.txt").write_text(
+        "<!DOCTYPE html>\n<html><head><title>Town news</title></head>\n<body>\n"
+        "<h1>Town hall reopens</h1>\n" + body * 3 + "</body></html>\n"
+    )
+    (pages / "fragment.txt").write_text(
+        "<div class='nav'><a href='/'>Home</a></div>\n<h1>Bridge closed</h1>\n"
+        + ("<div>" + body + "</div>\n") * 6
+    )
+    (pages / "page.txt").write_text(
+        "Bridge reopens after repairs\n\n"
+        + "A sentence of an article body. " * 30
+        + "\n\nIt uses <b> as an example of a tag, in the text.\n"
+    )
+    out = tmp_path / "o.jsonl"
+    result = runner.invoke(cli, ["ingest", str(pages), "-o", str(out)])
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    rejects = [json.loads(line) for line in (tmp_path / "o.rejects.jsonl").read_text().splitlines()]
+    assert sorted((r["source_file"], r["reason"]) for r in rejects) == [
+        ("doc.txt", "html"),
+        ("fragment.txt", "html"),
+    ]
+    assert "extract its text first" in rejects[0]["detail"]
+    assert len(out.read_text().splitlines()) == 1
