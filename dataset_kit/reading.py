@@ -203,14 +203,14 @@ def expand_inputs_named(
                 raise InputError(f"{text}: glob matched no {SUPPORTED_DESCRIPTION} files")
             files.extend((p, source_name(p)) for p in matched)
         elif text == "-" or os.path.exists(text):
-            raise InputError(f"{printable(text)}: {_NOT_A_FILE}")
+            raise InputError(f"{printable(text)}: {NOT_A_FILE}")
         else:
             raise InputError(f"{printable(text)}: no such file or folder")
     return first_of_each_file(files)
 
 
 # Why standard input, a pipe (FIFO) or a device cannot be an input.
-_NOT_A_FILE = (
+NOT_A_FILE = (
     "standard input, pipes (FIFOs) and devices are not supported as inputs: the format "
     "comes from the file name, and large files are read in parallel byte ranges, which "
     "needs a regular file; save the stream to a file first (e.g. `... > articles.jsonl`)"

@@ -488,12 +488,13 @@ def test_a_cut_off_json_array_counts_each_record_once(runner, tmp_path, tail, re
     assert "file ends before the top-level JSON array is closed" in result.output
 
 
-@pytest.mark.parametrize("command", ["validate", "export"])
+@pytest.mark.parametrize("command", ["validate", "export", "ingest"])
 def test_stdin_and_fifos_are_refused_with_the_reason(runner, tmp_path, command):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
+    extra = {"export": ["--out", str(tmp_path / "ds")], "ingest": ["-o", str(tmp_path / "o")]}
     for given in ("-", str(fifo)):
-        args = [command, given] + (["--out", str(tmp_path / "ds")] if command == "export" else [])
+        args = [command, given, *extra.get(command, [])]
         result = runner.invoke(cli, args)
         no_traceback(result)
         assert result.exit_code == 2

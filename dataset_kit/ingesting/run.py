@@ -26,9 +26,9 @@ from typing import Any
 import orjson
 
 from ..atomic import atomic_output_file
-from ..errors import InputError
+from ..errors import InputError, printable
 from ..parallel import ordered_map
-from ..reading import PageOptions, first_of_each_file, source_name
+from ..reading import NOT_A_FILE, PageOptions, first_of_each_file, source_name
 from . import ingest_page
 from .dates import parse_timezone
 
@@ -141,8 +141,10 @@ def discover_pages(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path,
             if not matched:
                 raise InputError(f"{text}: glob matched no .txt files")
             found.extend((p, source_name(p)) for p in matched)
+        elif text == "-" or os.path.exists(text):
+            raise InputError(f"{printable(text)}: {NOT_A_FILE}")
         else:
-            raise InputError(f"{text}: no such file or folder")
+            raise InputError(f"{printable(text)}: no such file or folder")
     return first_of_each_file(found)
 
 
