@@ -274,8 +274,8 @@ def delete_after_listing(monkeypatch, module) -> None:  # type: ignore[no-untype
     """Make ``module``'s input listing delete the files it found, as a user might."""
     listed = module.expand_inputs_named
 
-    def list_then_delete(inputs):  # type: ignore[no-untyped-def]
-        named = listed(inputs)
+    def list_then_delete(*args):  # type: ignore[no-untyped-def]
+        named = listed(*args)
         for path, _ in named:
             path.unlink()
         return named
