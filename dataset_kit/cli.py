@@ -413,8 +413,8 @@ def ingest(
     recursively for them, or a glob. Each page becomes one record valid against
     the article schema: title, body text without navigation, feeds, newsletter
     forms or footers, authors, dates, language, and how many lines were removed.
-    Pages without an article (empty, binary, a bare list of links, no headline)
-    go to the rejects file with the reason. Output order and bytes do not depend
+    Pages without an article (empty, binary, HTML source, a bare list of links,
+    no headline) go to the rejects file with the reason. Output order and bytes do not depend
     on --jobs.
 
     Exit status: 0 when at least one record was written, 1 when every page was
