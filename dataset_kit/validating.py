@@ -96,6 +96,7 @@ def _pointer(parts: Iterable[Any]) -> str:
 # through these and local "$ref"s never reaches a smaller value, so it never ends.
 _SAME_VALUE_LISTS = ("allOf", "anyOf", "oneOf")
 _SAME_VALUE_ONE = ("not", "if", "then", "else")
+_DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
 
 
 def _local_target(document: Any, ref: str) -> tuple[str, Any] | None:
@@ -175,6 +176,8 @@ def _all_subschemas(node: Any, pointer: str) -> Iterator[tuple[str, Any]]:
         where, value = pending.pop()
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, child in items:
+            if isinstance(value, dict) and key in _DATA_KEYWORDS:
+                continue  # instance data, not subschemas: a "$ref" there is a value
             if isinstance(child, (dict, list)):
                 escaped = str(key).replace("~", "~0").replace("/", "~1")
                 if isinstance(child, dict):

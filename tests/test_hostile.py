@@ -817,3 +817,20 @@ def test_html_saved_as_txt_is_rejected_with_the_reason(runner, tmp_path):
     ]
     assert "extract its text first" in rejects[0]["detail"]
     assert len(out.read_text().splitlines()) == 1
+
+
+# -- a genuine bug: the traceback, and a request to report it ---------------------------
+
+
+def test_a_genuine_bug_shows_the_traceback_and_asks_for_a_report(runner, tmp_path, monkeypatch):
+    from dataset_kit import validation_run
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("an invariant broke")
+
+    monkeypatch.setattr(validation_run, "validate", broken)
+    data = write_records(tmp_path / "in.jsonl", [article(1)])
+    result = runner.invoke(cli, ["validate", str(data)])
+    assert result.exit_code == 70
+    assert "Traceback" in result.stderr and "RuntimeError: an invariant broke" in result.stderr
+    assert "This is a bug in dataset-kit" in result.stderr and "please report it" in result.stderr
