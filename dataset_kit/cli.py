@@ -159,8 +159,9 @@ def validate(
     INPUT is a file, a folder (searched recursively) or a glob: .jsonl/.ndjson
     (also .gz/.zst), .json (an object or an array of objects), .parquet, or .txt
     page dumps (ingested on the fly, as `dataset-kit ingest` would, with --timezone
-    and --source). Every record is checked; bad lines (malformed JSON, invalid
-    UTF-8, truncated archives) are reported with file:line and the run goes on.
+    and --source); `-` reads JSON Lines from standard input. Every record is
+    checked; bad lines (malformed JSON, invalid UTF-8, truncated archives) are
+    reported with file:line and the run goes on.
 
     Exit status: 0 all valid, 1 some records invalid, 2 usage error, unreadable
     input or invalid schema.

@@ -15,8 +15,10 @@ import contextlib
 import io
 import os
 import re
+import shutil
+import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -40,6 +42,8 @@ from .tasks import LineRange, PageFiles, RecordBatch, Task
 from .validating import Issue, Validator, record_issues
 
 RANGE_BYTES = 8 << 20
+# How standard input (the input "-") is named in messages, reports and rejects.
+STDIN_NAME = "<stdin>"
 BATCH_RECORDS = 2000
 # At most this many error groups (JSON pointer pattern, keyword) are kept apart.
 MAX_GROUPS = 1000
@@ -241,6 +245,7 @@ def plan_tasks(
     notes: ReadNotes,
     pages: PageOptions | None = None,
     source_names: Sequence[str] | None = None,
+    displays: Mapping[Path, str] | None = None,
 ) -> Iterator[Task]:
     """Validation's tasks: one file each (per-file counts rely on it), in input order."""
     return tasks.plan_tasks(
@@ -251,6 +256,7 @@ def plan_tasks(
         pages_per_task=1,
         page_options=pages,
         source_names=source_names,
+        displays=displays,
     )
 
 
@@ -352,9 +358,46 @@ def validate(
     ``engine`` is ``rust`` (jsonschema-rs, the default) or ``python`` (the reference
     ``jsonschema`` implementation, slower, for cross-checking a verdict). ``pages``
     says how ``.txt`` page dumps are ingested (timezone, publisher).
+    An input ``-`` is standard input, read as JSON Lines: it is saved to a temporary
+    file first (the records are read in parallel byte ranges) and named ``<stdin>``.
     Raises :class:`~dataset_kit.errors.InputError` when the inputs are missing or
     hold no record, :class:`~dataset_kit.errors.SchemaError` for a bad schema.
     """
+    options = {
+        "schema": schema,
+        "schema_path": schema_path,
+        "report": report,
+        "rejects": rejects,
+        "jobs": jobs,
+        "assert_formats": assert_formats,
+        "engine": engine,
+        "progress": progress,
+        "pages": pages,
+    }
+    if not any(os.fspath(item) == "-" for item in inputs):
+        return _validate(inputs, {}, **options)
+    with tempfile.TemporaryDirectory(prefix="dataset-kit-stdin-") as folder:
+        spooled = Path(folder) / "stdin.jsonl"
+        with open(spooled, "wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+        given = [str(spooled) if os.fspath(item) == "-" else item for item in inputs]
+        return _validate(given, {spooled: STDIN_NAME}, **options)
+
+
+def _validate(
+    inputs: Sequence[str | os.PathLike[str]],
+    displays: Mapping[Path, str],
+    *,
+    schema: Any,
+    schema_path: str | os.PathLike[str] | None,
+    report: str | os.PathLike[str] | None,
+    rejects: str | os.PathLike[str] | None,
+    jobs: int,
+    assert_formats: bool,
+    engine: str,
+    progress: Callable[[int], None] | None,
+    pages: PageOptions | None,
+) -> ValidationResult:
     from .validating import load_schema
 
     if schema is None:
@@ -368,7 +411,7 @@ def validate(
     named = expand_inputs_named(inputs, result.notes)
     paths = [path for path, _ in named]
     for path in paths:
-        result.files[printable(path)] = {"records": 0, "invalid": 0}
+        result.files[displays.get(path) or printable(path)] = {"records": 0, "invalid": 0}
 
     rejects_output = atomic_output_file(rejects) if rejects else contextlib.nullcontext()
     with rejects_output as rejects_tmp, tempfile.TemporaryDirectory() as scratch:
@@ -377,7 +420,7 @@ def validate(
             offsets: dict[str, int] = {}
             for task_result in ordered_map(
                 _run_task,
-                plan_tasks(paths, result.notes, pages, [name for _, name in named]),
+                plan_tasks(paths, result.notes, pages, [name for _, name in named], displays),
                 jobs=jobs,
                 initializer=_init_worker,
                 initargs=(schema, assert_formats, base_dir, engine),
@@ -393,7 +436,8 @@ def validate(
                     progress(task_result.records)
         if result.records == 0:
             raise InputError(
-                "the input is empty: no records found in " + ", ".join(map(str, inputs))
+                "the input is empty: no records found in "
+                + ", ".join(displays.get(Path(i)) or printable(i) for i in inputs)
             )
         for name, counts in result.files.items():
             if counts["records"] == 0:

@@ -493,7 +493,8 @@ def test_stdin_and_fifos_are_refused_with_the_reason(runner, tmp_path, command):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     extra = {"export": ["--out", str(tmp_path / "ds")], "ingest": ["-o", str(tmp_path / "o")]}
-    for given in ("-", str(fifo)):
+    # validate reads "-" as standard input (below); the others refuse it too.
+    for given in [str(fifo)] if command == "validate" else ["-", str(fifo)]:
         args = [command, given, *extra.get(command, [])]
         result = runner.invoke(cli, args)
         no_traceback(result)
@@ -834,3 +835,16 @@ def test_a_genuine_bug_shows_the_traceback_and_asks_for_a_report(runner, tmp_pat
     assert result.exit_code == 70
     assert "Traceback" in result.stderr and "RuntimeError: an invariant broke" in result.stderr
     assert "This is a bug in dataset-kit" in result.stderr and "please report it" in result.stderr
+
+
+def test_validate_reads_standard_input_as_dash(runner, tmp_path):
+    lines = json.dumps(article(1)) + "\n" + json.dumps(article(2, title="")) + "\n"
+    rejects = tmp_path / "bad.jsonl"
+    result = runner.invoke(cli, ["validate", "-", "--rejects", str(rejects)], input=lines)
+    no_traceback(result)
+    assert result.exit_code == 1, result.output
+    assert "2 records read from 1 file: 1 valid, 1 invalid" in result.output
+    assert "<stdin>:2" in result.output
+    assert json.loads(rejects.read_text())["file"] == "<stdin>"
+    empty = runner.invoke(cli, ["validate", "-"], input="")
+    assert empty.exit_code == 2 and "no records found in <stdin>" in empty.stderr
