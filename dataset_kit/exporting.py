@@ -798,7 +798,8 @@ def export(
     if not settings.out:
         raise DatasetKitError("no output folder given: use --out DIR (or `out` in the config)")
     out_dir = _output_folder(Path(settings.out))
-    settings = settings.with_overrides(out=str(out_dir))
+    if out_dir != Path(settings.out):  # a link, followed: record where it led
+        settings = settings.with_overrides(out=str(out_dir))
     if out_dir.exists() and not out_dir.is_dir():
         raise DatasetKitError(f"--out {out_dir}: exists and is not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not manifest_path(out_dir).is_file():
