@@ -848,3 +848,21 @@ def test_validate_reads_standard_input_as_dash(runner, tmp_path):
     assert json.loads(rejects.read_text())["file"] == "<stdin>"
     empty = runner.invoke(cli, ["validate", "-"], input="")
     assert empty.exit_code == 2 and "no records found in <stdin>" in empty.stderr
+
+
+def test_ingest_follows_a_linked_folder_of_pages(runner, tmp_path):
+    source = Path(__file__).parent / "fixtures" / "pages_more"
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.txt").write_bytes((source / "spanish_page.txt").read_bytes())
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "b.txt").write_bytes((source / "blogger.txt").read_bytes())
+    (pages / "linked").symlink_to(real)
+    (real / "loop").symlink_to(pages)
+    out = tmp_path / "o.jsonl"
+    result = runner.invoke(cli, ["ingest", str(pages), "-o", str(out)])
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    names = [json.loads(line)["source_file"] for line in out.read_text().splitlines()]
+    assert names == ["b.txt", "linked/a.txt"]

@@ -28,7 +28,14 @@ import orjson
 from ..atomic import atomic_output_file
 from ..errors import InputError, printable
 from ..parallel import ordered_map
-from ..reading import NOT_A_FILE, PageOptions, first_of_each_file, source_name
+from ..reading import (
+    NOT_A_FILE,
+    PageOptions,
+    ReadNotes,
+    first_of_each_file,
+    folder_inputs,
+    source_name,
+)
 from . import ingest_page
 from .dates import parse_timezone
 
@@ -117,10 +124,11 @@ def discover_pages(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path,
         text = os.fspath(item)
         path = Path(text)
         if path.is_dir():
+            # As validate and export read folders: linked sub-folders followed once.
             pages = sorted(
                 (source_name(p, path), p)
-                for p in path.rglob("*")
-                if p.suffix.lower() == ".txt" and p.is_file()
+                for p in folder_inputs(path, ReadNotes())
+                if p.suffix.lower() == ".txt"
             )
             if not pages:
                 raise InputError(f"{text}: folder holds no .txt page dumps")
