@@ -132,6 +132,18 @@ class CardError(DatasetKitError):
     """The card cannot be written: bad config or template, or hand edits would be lost."""
 
 
+class UnmarkedEditsError(CardError):
+    """README.md holds hand edits outside keep sections that regenerating would lose.
+
+    ``reason`` says what was found, without the advice: the advice depends on the
+    command (``card`` has ``--force``; ``export`` does not).
+    """
+
+    def __init__(self, reason: str, how: str) -> None:
+        super().__init__(f"{reason}: {how}")
+        self.reason = reason
+
+
 @dataclass
 class CardResult:
     """What ``write_card`` wrote (paths relative to the export folder) and its warnings."""
@@ -345,15 +357,17 @@ def _check_unmarked_edits(body: str, *, force: bool) -> None:
     )
     if match is None:
         if _KEEP_BLOCK.sub("", body).strip():
-            raise CardError(
+            raise UnmarkedEditsError(
                 f"{README} exists and was not written by dataset-kit; regenerating it "
-                f"would replace its text: {how}"
+                "would replace its text",
+                how,
             )
         return
     if match.group("digest") != _digest(body):
-        raise CardError(
+        raise UnmarkedEditsError(
             f"{README} was edited outside its dataset-kit:keep sections since it was "
-            f"generated; regenerating would lose those edits: {how}"
+            "generated; regenerating would lose those edits",
+            how,
         )
 
 
@@ -565,7 +579,13 @@ def _default_pretty_name(card_config: dict[str, Any]) -> str:
 
 
 def _data_files(stats: DatasetStatistics) -> list[dict[str, Any]]:
-    return [{"split": name, "path": list(split.shards)} for name, split in stats.splits.items()]
+    # An empty split is left out: `datasets.load_dataset` refuses a config whose split
+    # "corresponds to no data", which would make the whole dataset unloadable.
+    return [
+        {"split": name, "path": list(split.shards)}
+        for name, split in stats.splits.items()
+        if split.rows
+    ]
 
 
 def _merge_configs(previous: Any, stats: DatasetStatistics) -> list[dict[str, Any]]:
@@ -587,6 +607,7 @@ def _dataset_info(stats: DatasetStatistics, arrow_schema: Any) -> dict[str, Any]
         "splits": [
             {"name": name, "num_bytes": split.num_bytes, "num_examples": split.rows}
             for name, split in stats.splits.items()
+            if split.rows
         ],
         "download_size": stats.download_size,
         "dataset_size": stats.dataset_size,
@@ -864,6 +885,13 @@ def write_card(
         )
     if not card_config.get("repo_id"):
         warnings.append("no repo_id in [card]: the card's load snippet says OWNER/NAME")
+    empty = [name for name, split in stats.splits.items() if not split.rows]
+    if empty and len(empty) < len(stats.splits):
+        warnings.append(
+            f"split{'s' if len(empty) > 1 else ''} {', '.join(empty)} holds no records: left "
+            "out of the card's configs and dataset_info (`load_dataset` cannot load an "
+            "empty split)"
+        )
     unmapped = card_languages(stats)[1]
     if unmapped and not card_config.get("language"):
         warnings.append(

@@ -22,12 +22,37 @@ _default_show_warning = warnings.showwarning
 
 
 class _Group(click.Group):
+    """Turns every fault of the input or environment into ``Error: ...`` and exit 2.
+
+    An ``OSError`` that no command anticipated (a read-only folder, a full disk, an
+    input deleted mid-run) is the environment's fault, not a bug: it gets one line
+    naming the file and what to do. Anything else is a bug in dataset-kit: the
+    traceback is shown, with a request to report it.
+    """
+
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except DatasetKitError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:
+            from .errors import describe_os_error
+
+            click.echo(f"Error: {describe_os_error(exc)}", err=True)
+            ctx.exit(2)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception:
+            import traceback
+
+            click.echo(traceback.format_exc(), err=True, nl=False)
+            click.echo(
+                f"This is a bug in dataset-kit {__version__}: please report it, with the "
+                "command you ran and the traceback above.",
+                err=True,
+            )
+            ctx.exit(70)  # EX_SOFTWARE: an internal error
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,8 +187,9 @@ def validate(
     INPUT is a file, a folder (searched recursively) or a glob: .jsonl/.ndjson
     (also .gz/.zst), .json (an object or an array of objects), .parquet, or .txt
     page dumps (ingested on the fly, as `dataset-kit ingest` would, with --timezone
-    and --source). Every record is checked; bad lines (malformed JSON, invalid
-    UTF-8, truncated archives) are reported with file:line and the run goes on.
+    and --source); `-` reads JSON Lines from standard input. Every record is
+    checked; bad lines (malformed JSON, invalid UTF-8, truncated archives) are
+    reported with file:line and the run goes on.
 
     Exit status: 0 all valid, 1 some records invalid, 2 usage error, unreadable
     input or invalid schema.
@@ -420,8 +446,8 @@ def ingest(
     recursively for them, or a glob. Each page becomes one record valid against
     the article schema: title, body text without navigation, feeds, newsletter
     forms or footers, authors, dates, language, and how many lines were removed.
-    Pages without an article (empty, binary, a bare list of links, no headline)
-    go to the rejects file with the reason. Output order and bytes do not depend
+    Pages without an article (empty, binary, HTML source, a bare list of links,
+    no headline) go to the rejects file with the reason. Output order and bytes do not depend
     on --jobs.
 
     Exit status: 0 when at least one record was written, 1 when every page was

@@ -82,6 +82,13 @@ class ExportSettings:
             raise DatasetKitError(
                 f"near_threshold must be between 0 and 1 (exclusive), got {self.near_threshold}"
             )
+        if not -(2**63) <= int(self.seed) < 2**63:
+            # The seed is written to the report, manifest and dataset-kit.toml, whose
+            # integers (JSON as orjson writes it, TOML) are signed 64-bit.
+            raise DatasetKitError(
+                f"seed must be a 64-bit signed integer (from {-(2**63)} to {2**63 - 1}), "
+                f"got {self.seed}"
+            )
         self.page_options().check()
         if self.stratify and self.split_by_date:
             raise DatasetKitError(
@@ -201,7 +208,10 @@ def render_config(settings: ExportSettings, base: Path | None = None) -> str:
     """The text of a ``dataset-kit.toml`` holding ``settings`` (paths relative to ``base``)."""
 
     def path_text(value: str) -> str:
-        if base is None or (Path(value).is_absolute() and not _is_inside(Path(value), base)):
+        # Relative to the file even outside its folder ("../data/*.jsonl"): the folder
+        # with its settings can then be moved or shared as a whole, and no path of
+        # the machine that wrote it ends up in a file that may be published.
+        if base is None:
             return value
         try:
             return os.path.relpath(value, base)
@@ -299,14 +309,6 @@ def render_config(settings: ExportSettings, base: Path | None = None) -> str:
     for key, value in settings.card.items():
         lines.append(f"{key} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"
-
-
-def _is_inside(path: Path, base: Path) -> bool:
-    try:
-        path.resolve().relative_to(base.resolve())
-    except ValueError:
-        return False
-    return True
 
 
 def _toml_value(value: Any) -> str:

@@ -79,7 +79,7 @@ from .dedup import (
     sketch_array,
     verify_pairs,
 )
-from .errors import DatasetKitError, InputError, RefusedError, SchemaError
+from .errors import DatasetKitError, InputError, RefusedError, SchemaError, printable
 from .manifest import (
     FileEntry,
     InputEntry,
@@ -292,13 +292,15 @@ def _read_task(task: KeyTask, validator: Validator) -> _TaskRecords:
             data = handle.read(task.end - task.start)
         out.line_count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
         is_valid = validator.is_valid
+        int_fields = validator.int_fields
         out.files.append(task.display)
         for number, raw in iter_jsonl_lines(
             io.BytesIO(data), task.display, out.notes, at_file_start=task.start == 0
         ):
             out.per_file[task.display] += 1
             obj, problem = parse_json_object(raw)
-            if problem is None and is_valid(obj):
+            valid = problem is None and is_valid(obj)
+            if valid and not (int_fields and validator.int64_issues(obj, raw)):  # type: ignore[arg-type]
                 out.valid.append(obj)  # type: ignore[arg-type]
                 out.lines.append(number)
                 out.file_of.append(0)
@@ -306,7 +308,7 @@ def _read_task(task: KeyTask, validator: Validator) -> _TaskRecords:
             issues = (
                 [Issue("", problem.keyword, problem.message)]
                 if problem is not None
-                else validator.errors(obj)
+                else ([] if valid else validator.errors(obj)) + validator.int64_issues(obj, raw)  # type: ignore[arg-type]
             )
             out.invalid.append(
                 InvalidRecord(task.display, number, _record_id(obj), issues, raw, None)
@@ -316,7 +318,7 @@ def _read_task(task: KeyTask, validator: Validator) -> _TaskRecords:
         records: Iterable[Record] = (
             record
             for path, name in task.named()
-            for record in read_file(Path(path), out.notes, path, task.options, name)
+            for record in read_file(Path(path), out.notes, printable(path), task.options, name)
         )
     else:
         records = task.records
@@ -591,7 +593,7 @@ def plan_export(
         links.append(np.stack([group_first[joined], joined], axis=1))
     components = connected_components(n, np.concatenate(links) if links else pairs)
 
-    split = np.full(n, -1, dtype=np.int8)
+    split = np.full(n, -1, dtype=np.int16)
     cross_groups = 0
     undated_units = 0
     kept_index = np.flatnonzero(kept)
@@ -830,7 +832,9 @@ def export(
         raise InputError("no input given: name at least one file, folder or glob")
     if not settings.out:
         raise DatasetKitError("no output folder given: use --out DIR (or `out` in the config)")
-    out_dir = Path(settings.out)
+    out_dir = _output_folder(Path(settings.out))
+    if out_dir != Path(settings.out):  # a link, followed: record where it led
+        settings = settings.with_overrides(out=str(out_dir))
     if out_dir.exists() and not out_dir.is_dir():
         raise DatasetKitError(f"--out {out_dir}: exists and is not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not manifest_path(out_dir).is_file():
@@ -871,7 +875,8 @@ def export(
     if settings.dedup != "off":
         # Looked up here, before workers fork, so that a missing kernel warns once.
         sketch_kernel.load()
-    named_inputs = expand_inputs_named(settings.inputs)
+    listing_notes = ReadNotes()
+    named_inputs = expand_inputs_named(settings.inputs, listing_notes)
     paths = [path for path, _ in named_inputs]
     if any(
         out_dir.resolve() == p.resolve().parent or out_dir.resolve() in p.resolve().parents
@@ -910,6 +915,7 @@ def export(
             spill_dir=str(spill_dir),
         )
         run = _Run(settings, paths, names, tmp)
+        run.notes.merge(listing_notes)
         run.source_names = [name for _, name in named_inputs]
         with open(staged.file(rejects_final), "wb", buffering=1 << 20) as rejects_out:
             keys = run.collect(plan, rejects_out, progress)
@@ -933,6 +939,7 @@ def export(
             # The planning keys are done with: free them before pass 2 needs memory.
             keys.bands = keys.exact = keys.has_signature = keys.dates = keys.groups = None
             _release_memory(force=True)
+            _require_free_space(tmp, spill_dir)
             full_schema = arrow_schema(columns)
             if not hash_early:
                 hasher.start()
@@ -1012,6 +1019,47 @@ def _refuse_empty(written: int, out_dir: Path, allow_empty: bool) -> None:
         )
 
 
+def _output_folder(given: Path) -> Path:
+    """The folder the export replaces: ``given``, or the folder it links to.
+
+    A symlink given as ``--out`` (a link to an earlier export) is followed, so the
+    export lands in the folder it names and the link keeps pointing at it; replacing
+    the link itself would leave the target stale. The current folder, or one that
+    holds it, cannot be replaced (the system refuses to rename it: EBUSY).
+    """
+    target = given.resolve() if given.is_symlink() else given
+    here = Path.cwd().resolve()
+    resolved = target.resolve()
+    if resolved == here or resolved in here.parents:
+        raise DatasetKitError(
+            f"--out {printable(given)}: is the current folder or holds it; the export "
+            "replaces DIR as a whole, so run the command from outside it (from its parent "
+            "folder, for example)"
+        )
+    return target
+
+
+def _require_free_space(tmp: Path, spill_dir: Path) -> None:
+    """Refuse to write the shards unless the disk has room for them.
+
+    Arrow aborts the whole process (``Check failed``, no cleanup) when the disk fills
+    while a shard is written, so this is checked before. The shards hold the spilled
+    records re-encoded and compressed, so the spill's size bounds what they need.
+    """
+    needed = sum(p.stat().st_size for p in spill_dir.rglob("*") if p.is_file())
+    free = shutil.disk_usage(tmp).free
+    if free < needed:
+        raise DatasetKitError(
+            f"not enough disk space for the shards in {printable(tmp.parent)}: "
+            f"{_megabytes(free)} free, {_megabytes(needed)} needed; free some space "
+            "(or export to another disk) and run again"
+        )
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB"
+
+
 def _written_row_groups(schema: pa.Schema) -> Any:
     """A counter of the card's statistics that the shard writers feed, or None when the
     card must read the shards back (no card writer, or a column type whose size after
@@ -1030,18 +1078,30 @@ def _write_card(
 ) -> list[str] | None:
     """Write the card into the export; its warnings (e.g. no license), or None if skipped."""
     try:
-        from .cards import write_card
+        from .cards import UnmarkedEditsError, write_card
         from .manifest import load_manifest
     except ImportError:  # the card writer is optional at this layer
         return None
     previous = out_dir / "README.md"
-    card = write_card(
-        tmp,
-        dict(settings.card),
-        schema=schema,
-        previous_card=previous if previous.is_file() else None,
-        statistics=None if row_groups is None else row_groups.statistics(tmp, load_manifest(tmp)),
-    )
+    try:
+        card = write_card(
+            tmp,
+            dict(settings.card),
+            schema=schema,
+            previous_card=previous if previous.is_file() else None,
+            statistics=None
+            if row_groups is None
+            else row_groups.statistics(tmp, load_manifest(tmp)),
+        )
+    except UnmarkedEditsError as exc:
+        # export has no --force: say what does work here.
+        raise DatasetKitError(
+            f"{printable(previous)}: {exc.reason.removeprefix('README.md ')}; nothing was "
+            "changed. Wrap the text to keep in <!-- dataset-kit:keep NAME --> ... "
+            "<!-- /dataset-kit:keep NAME --> markers, or, to discard it, delete "
+            f"{printable(previous)} (or run `dataset-kit card {printable(out_dir)} --force`) "
+            "and export again"
+        ) from exc
     return list(card.warnings)
 
 
@@ -1066,7 +1126,7 @@ class _Run:
         self.notes = ReadNotes()
         self.tasks: list[SpilledTask] = []
         self.files: list[str] = []
-        self.per_file: dict[str, int] = {str(p): 0 for p in paths}
+        self.per_file: dict[str, int] = {printable(p): 0 for p in paths}
         self.records = 0
         self.invalid = 0
         self.rejected_by_rule: Counter[str] = Counter()
@@ -1393,10 +1453,10 @@ class _Run:
         ]
         inputs = [
             InputEntry(
-                path=str(p),
+                path=printable(p),
                 bytes=digests[str(p)][0],
                 sha256=digests[str(p)][1],
-                records=self.per_file.get(str(p), 0),
+                records=self.per_file.get(printable(p), 0),
             )
             for p in self.paths
         ]

@@ -368,6 +368,10 @@ def _classify(exc: BaseException) -> _Failure | None:
             return _Failure("rejected", f"bad endpoint URL: {err}")
         if isinstance(err, httpx2.TransportError):
             return _Failure("network", f"connection problem: {type(err).__name__}: {err}")
+        if isinstance(err, (ConnectionError, TimeoutError)):
+            # hf_xet, which uploads the files on the Hub's default path, reports a lost
+            # or refused connection as a plain ConnectionError, not an httpx2 error.
+            return _Failure("network", f"connection problem: {type(err).__name__}: {err}")
         if isinstance(err, json.JSONDecodeError):
             return _Failure("server", "the Hub sent an answer that is not valid JSON")
         if isinstance(err, ValueError) and "Invalid metadata in README.md" in str(err):
@@ -480,14 +484,23 @@ def _config_patterns(metadata: dict[str, Any]) -> list[tuple[str, str]]:
 def _card_consistency(metadata: dict[str, Any], manifest: Manifest) -> list[str]:
     """The card's configs must point at the shards, and its split sizes match them."""
     problems = []
-    shards = [f.path for f in manifest.data_files()]
+    # Shards of an empty split hold no rows: a config pointing only at them makes
+    # `load_dataset` fail ("corresponds to no data"), and none needs to cover them.
+    everything = [f.path for f in manifest.data_files()]
+    shards = [f.path for f in manifest.data_files() if f.rows != 0]
     pairs = _config_patterns(metadata)
     if pairs:
         regexes = [(name, pattern, _glob_regex(pattern)) for name, pattern in pairs]
         for name, pattern, regex in regexes:
-            if not any(regex.fullmatch(path) for path in shards):
+            if not any(regex.fullmatch(path) for path in everything):
                 problems.append(
                     f"README.md: configs[{name}] data_files pattern {pattern!r} matches no shard"
+                )
+            elif not any(regex.fullmatch(path) for path in shards):
+                problems.append(
+                    f"README.md: configs[{name}] data_files pattern {pattern!r} matches only "
+                    "empty shards: load_dataset cannot open a split without data; leave it "
+                    "out of configs (`dataset-kit card` does)"
                 )
         for path in shards:
             if not any(regex.fullmatch(path) for _, _, regex in regexes):
@@ -586,6 +599,56 @@ def resolve_endpoint(endpoint: str | None) -> str:
     return value.rstrip("/")
 
 
+# Seconds one request may wait for a connection or for the next bytes of an answer. A
+# hub that accepts the connection but never answers would otherwise hold publish for
+# ever: huggingface_hub's shared client has no timeout at all.
+DEFAULT_HUB_TIMEOUT = 60.0
+HUB_TIMEOUT_ENV = "DATASET_KIT_HUB_TIMEOUT"
+
+
+def hub_timeout() -> float:
+    """The per-request timeout in seconds: ``DATASET_KIT_HUB_TIMEOUT`` or 60."""
+    value = os.environ.get(HUB_TIMEOUT_ENV, "").strip()
+    if not value:
+        return DEFAULT_HUB_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise PublishError(f"{HUB_TIMEOUT_ENV}={value!r}: expected a number of seconds above 0")
+    return seconds
+
+
+def _bound_requests(seconds: float) -> None:
+    """Make every request of huggingface_hub's shared client give up after ``seconds``.
+
+    The client's requests are built with ``timeout=None`` (no limit), some with an
+    explicit ``timeout=None`` that would override a client default, so the bound is set
+    on each request by a request hook, which runs after the request is built and before
+    it is sent. A timeout is a ``httpx2.TimeoutException``, a transport error, so it is
+    classified as a network failure and retried like a dropped connection.
+    """
+    import httpx2
+    from huggingface_hub.utils import _http, set_client_factory
+
+    limit = httpx2.Timeout(seconds, connect=min(seconds, 10.0)).as_dict()
+
+    def bound(request: Any) -> None:
+        current = request.extensions.get("timeout") or {}
+        request.extensions["timeout"] = {
+            key: current.get(key) if current.get(key) is not None else value
+            for key, value in limit.items()
+        }
+
+    def factory() -> Any:
+        client = _http.default_client_factory()
+        client.event_hooks["request"].append(bound)
+        return client
+
+    set_client_factory(factory)
+
+
 def _offline() -> bool:
     from huggingface_hub import constants
 
@@ -643,6 +706,7 @@ class _Session:
     ) -> None:
         from huggingface_hub import HfApi
 
+        _bound_requests(hub_timeout())
         self.endpoint = endpoint
         self._token = token
         self.retry = retry

@@ -23,6 +23,7 @@ import decimal
 import glob
 import gzip
 import io
+import math
 import os
 import re
 from collections import Counter
@@ -33,7 +34,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from .errors import InputError
+from .errors import InputError, printable
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 COMPRESSED_SUFFIXES = (".gz", ".zst")
@@ -164,12 +165,17 @@ def source_name(path: Path, folder: Path | None = None) -> str:
     a published dataset to the folders of the machine that made it.
     """
     if folder is not None:
-        return path.relative_to(folder).as_posix()
-    return path.name if path.is_absolute() else path.as_posix()
+        return printable(path.relative_to(folder).as_posix())
+    return printable(path.name if path.is_absolute() else path.as_posix())
 
 
-def expand_inputs_named(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, str]]:
-    """:func:`expand_inputs`, with each file's :func:`source_name`."""
+def expand_inputs_named(
+    inputs: Sequence[str | os.PathLike[str]], notes: ReadNotes | None = None
+) -> list[tuple[Path, str]]:
+    """:func:`expand_inputs`, with each file's :func:`source_name`.
+
+    Files that a named folder holds but that are not read are counted in ``notes``
+    (see :func:`folder_inputs`)."""
     if not inputs:
         raise InputError("no input given: name at least one file, folder or glob")
     files: list[tuple[Path, str]] = []
@@ -183,7 +189,7 @@ def expand_inputs_named(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[
                 )
             files.append((path, source_name(path)))
         elif path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and input_kind(p) is not None)
+            found = folder_inputs(path, notes if notes is not None else ReadNotes())
             if not found:
                 raise InputError(f"{text}: folder holds no {SUPPORTED_DESCRIPTION} files")
             files.extend((p, source_name(p, path)) for p in found)
@@ -196,9 +202,68 @@ def expand_inputs_named(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[
             if not matched:
                 raise InputError(f"{text}: glob matched no {SUPPORTED_DESCRIPTION} files")
             files.extend((p, source_name(p)) for p in matched)
+        elif text == "-" or os.path.exists(text):
+            raise InputError(f"{printable(text)}: {NOT_A_FILE}")
         else:
-            raise InputError(f"{text}: no such file or folder")
+            raise InputError(f"{printable(text)}: no such file or folder")
     return first_of_each_file(files)
+
+
+# Why standard input, a pipe (FIFO) or a device cannot be an input.
+NOT_A_FILE = (
+    "standard input, pipes (FIFOs) and devices are not supported as inputs: the format "
+    "comes from the file name, and large files are read in parallel byte ranges, which "
+    "needs a regular file; save the stream to a file first (e.g. `... > articles.jsonl`)"
+)
+
+
+# Notes about the files a named folder holds but that are not read.
+SKIPPED_UNSUPPORTED = "files in folders skipped: not a supported type"
+SKIPPED_README = "README/LICENSE-like .txt files skipped in a folder of records"
+SKIPPED_LINK_LOOP = "linked folders skipped: already read (a link loop or a second link)"
+# .txt files by these names beside record files document the data; they are not pages.
+_DOCUMENT_STEMS = frozenset(
+    {"readme", "license", "licence", "copying", "notice", "changelog", "authors", "contributing"}
+)
+
+
+def folder_inputs(folder: Path, notes: ReadNotes) -> list[Path]:
+    """The input files under ``folder``, sorted; what is left out is counted in ``notes``.
+
+    Linked sub-folders are followed, each real folder read once (a link loop, or two
+    links to one folder, is skipped and noted). Files of other types (``.bz2``,
+    ``.xz``, ``.csv``, ...) are skipped and counted. A ``README.txt``, ``LICENSE.txt``
+    and the like among record files (``.jsonl``, ``.json``, ``.parquet``) documents
+    them and is skipped too; in a folder of page dumps every ``.txt`` is a page.
+    """
+    seen: set[tuple[int, int]] = set()
+    found: list[Path] = []
+    documents: list[Path] = []
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        info = os.stat(root)
+        if (info.st_dev, info.st_ino) in seen:
+            notes.add(SKIPPED_LINK_LOOP, printable(root))
+            dirs.clear()
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        dirs.sort()
+        for name in names:
+            path = Path(root, name)
+            if not path.is_file():
+                continue
+            kind = input_kind(path)
+            if kind is None:
+                notes.add(SKIPPED_UNSUPPORTED, printable(path))
+            elif kind == "txt" and path.stem.lower() in _DOCUMENT_STEMS:
+                documents.append(path)
+            else:
+                found.append(path)
+    if documents and any(input_kind(p) != "txt" for p in found):
+        for path in sorted(documents):
+            notes.add(SKIPPED_README, printable(path))
+    else:
+        found += documents
+    return sorted(found)
 
 
 def first_of_each_file(named: Iterable[tuple[Path, str]]) -> list[tuple[Path, str]]:
@@ -489,17 +554,19 @@ def _scan_json_array(stream: BinaryIO, head: bytes, display: str) -> Iterator[Re
         if not chunk:
             break
         buf.extend(chunk)
-    # The array was cut off: the element in progress may still be whole, so try it.
+    # The array was cut off: the element in progress may still be whole, so try it. An
+    # element cut in the middle is one record, reported as the truncation itself (not
+    # as malformed JSON and a truncation besides, which would count it twice).
+    truncated = ReadProblem("truncated", "file ends before the top-level JSON array is closed")
     raw = bytes(buf[element_from:]) if depth >= 1 and element_from >= 0 else b""
     if raw.strip():
-        yield _element(display, element_from_line, raw)
-    yield Record(
-        display,
-        line,
-        None,
-        None,
-        ReadProblem("truncated", "file ends before the top-level JSON array is closed"),
-    )
+        element = _element(display, element_from_line, raw)
+        if element.problem is None:
+            yield element
+        else:
+            yield Record(display, element.line, None, element.raw, truncated)
+            return
+    yield Record(display, line, None, None, truncated)
 
 
 def _element(display: str, line: int, raw: bytes) -> Record:
@@ -525,7 +592,10 @@ def read_parquet(path: Path, display: str, notes: ReadNotes) -> Iterator[Record]
         for batch in parquet.iter_batches(batch_size=4096):
             for item in batch.to_pylist():
                 row += 1
-                yield Record(display, row, _jsonable(item))
+                try:
+                    yield Record(display, row, _jsonable(item))
+                except _NotJson as exc:
+                    yield Record(display, row, None, None, ReadProblem("not-json", str(exc)))
     except (pa.ArrowException, OSError) as exc:
         yield Record(
             display,
@@ -536,17 +606,35 @@ def read_parquet(path: Path, display: str, notes: ReadNotes) -> Iterator[Record]
         )
 
 
-def _jsonable(value: Any) -> Any:
+class _NotJson(ValueError):
+    """A Parquet value that no JSON record can hold (binary data, NaN, infinity)."""
+
+
+def _jsonable(value: Any, where: str = "") -> Any:
     # Parquet columns may hold timestamps and decimals; validate them as the JSON text
-    # a user would have written for the same value.
+    # a user would have written for the same value. Values JSON has no text for are
+    # refused here, naming them, rather than turned into something else: a NaN would
+    # otherwise reach the validator as null and be reported as "null".
     if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
+        return {key: _jsonable(item, f"{where}/{key}") for key, item in value.items()}
     if isinstance(value, list):
-        return [_jsonable(item) for item in value]
+        return [_jsonable(item, f"{where}/{i}") for i, item in enumerate(value)]
     if isinstance(value, (_dt.datetime, _dt.date)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _NotJson(f"{where or 'the value'}: {value} is not a JSON number")
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            # Some writers store text as binary without marking it as UTF-8.
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            shown = bytes(value[:16]).hex(" ") + (" ..." if len(value) > 16 else "")
+            raise _NotJson(
+                f"{where or 'the value'}: binary data ({len(value)} bytes: {shown}) that is "
+                "not UTF-8 text; JSON records cannot hold it: drop or encode the column"
+            ) from None
     return value
 
 
@@ -591,9 +679,11 @@ def read_file(
         raise InputError(f"{path}: unsupported file type; supported: {SUPPORTED_DESCRIPTION}")
     try:
         if kind == "txt":
-            yield from _read_txt(path, display or str(path), notes or ReadNotes(), pages, name)
+            yield from _read_txt(
+                path, display or printable(path), notes or ReadNotes(), pages, name
+            )
         else:
-            yield from READERS[kind](path, display or str(path), notes or ReadNotes())
+            yield from READERS[kind](path, display or printable(path), notes or ReadNotes())
     except PermissionError as exc:
         raise InputError(f"{display or path}: cannot be read: {exc.strerror}") from exc
 

@@ -47,6 +47,11 @@ COMPRESSION = "zstd"
 _FOOTER_PER_COLUMN = 512
 _FOOTER_PER_64K = 64
 _FOOTER_BASE = 8192
+# Parquet keeps the min and max value of each column chunk in the footer and of each
+# page in the page index; Arrow's writer drops such statistics above this size, so a
+# string column adds up to twice this much per chunk and per page.
+_MAX_STATISTICS_SIZE = 4096
+_PAGE_BYTES = 1 << 20
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*$", re.IGNORECASE)
 _UNITS = {
     "": 1,
@@ -94,6 +99,24 @@ def format_size(size: float) -> str:
         if size >= factor:
             return f"{size / factor:.1f} {unit}"
     return f"{int(size)} B"
+
+
+def _statistics_bytes(table: pa.Table, size: int) -> int:
+    """Bytes the min/max statistics of ``table``'s string columns may add to a shard.
+
+    Long strings (a title or text of several kB) make these far larger than the fixed
+    allowance per column: without this a small ``--max-shard-size`` was overshot.
+    """
+    import pyarrow.compute as pc
+
+    total = 0
+    pages = 1 + size // _PAGE_BYTES
+    for column in table.columns:
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        longest = pc.max(pc.binary_length(column)).as_py() or 0
+        total += 2 * min(longest, _MAX_STATISTICS_SIZE) * (1 + pages)
+    return total
 
 
 def shard_name(split: str, index: int, count: int) -> str:
@@ -275,6 +298,7 @@ class SplitWriter:
 
     def _write_row_group(self, table: pa.Table, size: int) -> None:
         footer = len(self.schema) * _FOOTER_PER_COLUMN + (size >> 16) * _FOOTER_PER_64K
+        footer += _statistics_bytes(table, size)
         bound = int(size * 1.05) + footer
         if self._writer is not None:
             assert self._sink is not None
@@ -293,8 +317,10 @@ class SplitWriter:
                 self._write_row_group(table.slice(half), int(sizes[half:].sum()))
                 return
             raise DatasetKitError(
-                f"a record of split {self.split!r} needs about {format_size(bound)} in Parquet, "
-                f"more than --max-shard-size ({format_size(self.max_shard_bytes)}); raise "
+                f"a shard with one record of split {self.split!r} needs about "
+                f"{format_size(bound + _FOOTER_BASE)} in Parquet (the record "
+                f"{format_size(bound)}, the file's metadata {format_size(_FOOTER_BASE)}), more "
+                f"than --max-shard-size ({format_size(self.max_shard_bytes)}); raise "
                 "--max-shard-size"
             )
         if self._writer is None:

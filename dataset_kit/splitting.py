@@ -35,6 +35,8 @@ from .dedup import mix64
 from .errors import DatasetKitError
 
 SPLIT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# Split indices are stored as int16; far fewer splits than that make sense anyway.
+MAX_SPLITS = 1000
 DEFAULT_SPLIT = "train=0.9,test=0.1"
 NO_DATE = np.iinfo(np.int64).max
 _SEED_SALT = 0x6A09E667F3BCC909
@@ -80,6 +82,8 @@ def parse_split(value: str | Mapping[str, Any]) -> SplitSpec:
             )
     if len(set(names)) != len(names):
         raise DatasetKitError(f"--split: split names must be unique, got {', '.join(names)}")
+    if len(names) > MAX_SPLITS:
+        raise DatasetKitError(f"--split: {len(names)} splits; at most {MAX_SPLITS} are supported")
     given = [ratio for _, ratio in items if ratio is not None]
     if not given:
         return SplitSpec(names, None)
@@ -89,7 +93,8 @@ def parse_split(value: str | Mapping[str, Any]) -> SplitSpec:
             "(e.g. train=0.8,validation=0.1,test=0.1)"
         )
     try:
-        ratios = [float(ratio) for ratio in given]
+        # "80%" is a percentage, as the documentation writes them.
+        ratios = [float(r[:-1]) / 100 if r.endswith("%") else float(r) for r in given]
     except ValueError:
         raise DatasetKitError(
             f"--split: ratios must be numbers, got {value!r} (e.g. train=0.9,test=0.1)"
@@ -164,6 +169,10 @@ def parse_split_by_date(value: str) -> DateSplit:
         cutoffs.append(moment)
     if any(b <= a for a, b in itertools.pairwise(cutoffs)):
         raise DatasetKitError(f"--split-by-date: cutoffs must be in increasing order, got {rest}")
+    if len(cutoffs) >= MAX_SPLITS:
+        raise DatasetKitError(
+            f"--split-by-date: {len(cutoffs)} cutoffs; at most {MAX_SPLITS - 1} are supported"
+        )
     return DateSplit(field, tuple(cutoffs), texts)
 
 
@@ -207,7 +216,7 @@ def _cut_points(ratios: Sequence[float]) -> np.ndarray:
 def assign_by_hash(keys: np.ndarray, ratios: Sequence[float], seed: int) -> np.ndarray:
     """Split index of each unit from its seeded hash: stable and order-independent."""
     codes = np.searchsorted(_cut_points(ratios), unit_interval(keys, seed), side="right")
-    return np.minimum(codes, len(ratios) - 1).astype(np.int8)
+    return np.minimum(codes, len(ratios) - 1).astype(np.int16)
 
 
 def assign_stratified(
@@ -224,7 +233,7 @@ def assign_stratified(
     """
     n = len(keys)
     if n == 0:
-        return np.zeros(0, dtype=np.int8)
+        return np.zeros(0, dtype=np.int16)
     position = unit_interval(keys, seed)
     order = np.lexsort((np.asarray(keys, dtype=np.uint64), position, strata))
     sorted_sizes = np.asarray(sizes, dtype=np.float64)[order]
@@ -236,7 +245,7 @@ def assign_stratified(
     before_stratum = (running - sorted_sizes)[new_stratum][stratum_id]
     totals = np.bincount(stratum_id, weights=sorted_sizes)[stratum_id]
     middle = (running - sorted_sizes - before_stratum + sorted_sizes / 2.0) / totals
-    codes = np.empty(n, dtype=np.int8)
+    codes = np.empty(n, dtype=np.int16)
     codes[order] = np.minimum(
         np.searchsorted(_cut_points(ratios), middle, side="right"), len(ratios) - 1
     )
@@ -248,4 +257,4 @@ def assign_by_date(dates: np.ndarray, cutoffs: Sequence[int]) -> np.ndarray:
     dates = np.asarray(dates, dtype=np.int64)
     codes = np.searchsorted(np.asarray(cutoffs, dtype=np.int64), dates, side="right")
     codes[dates == NO_DATE] = 0
-    return codes.astype(np.int8)
+    return codes.astype(np.int16)

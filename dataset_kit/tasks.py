@@ -15,10 +15,11 @@ gives the same output whatever the number of workers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import printable
 from .reading import (
     COMPRESSED_SUFFIXES,
     PageOptions,
@@ -94,6 +95,7 @@ def plan_tasks(
     pages_per_task: int,
     page_options: PageOptions | None = None,
     source_names: Sequence[str] | None = None,
+    displays: Mapping[Path, str] | None = None,
 ) -> Iterator[Task]:
     """Cut ``paths`` into tasks, lazily, in input order.
 
@@ -101,6 +103,8 @@ def plan_tasks(
     ``pages_per_task`` at a time (1 keeps every task to one file). Page dumps are
     ingested with ``page_options``; ``source_names`` (one per path, from
     :func:`reading.expand_inputs_named`) name their records' ``source_file``.
+    ``displays`` names files in messages by another name than their path (standard
+    input, spooled to a temporary file, is ``<stdin>``).
     """
     pages: list[str] = []
     names: list[str] = []
@@ -115,12 +119,13 @@ def plan_tasks(
         if pages:
             yield PageFiles(pages, page_options, names)
             pages, names = [], []
+        shown = (displays or {}).get(path) or printable(path)
         if is_plain_jsonl(path):
             for start, end in line_aligned_ranges(path, path.stat().st_size, range_bytes):
-                yield LineRange(str(path), str(path), start, end)
+                yield LineRange(str(path), shown, start, end)
             continue
         batch: list[Record] = []
-        for record in read_file(path, notes, str(path)):
+        for record in read_file(path, notes, shown):
             batch.append(record)
             if len(batch) >= batch_records:
                 yield RecordBatch(batch)

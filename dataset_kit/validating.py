@@ -17,9 +17,11 @@ that says what was expected.
 from __future__ import annotations
 
 import ast
+import contextlib
+import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +92,103 @@ def _pointer(parts: Iterable[Any]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+# Keywords whose subschemas apply to the same value as the schema holding them: a loop
+# through these and local "$ref"s never reaches a smaller value, so it never ends.
+_SAME_VALUE_LISTS = ("allOf", "anyOf", "oneOf")
+_SAME_VALUE_ONE = ("not", "if", "then", "else")
+_DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
+
+
+def _local_target(document: Any, ref: str) -> tuple[str, Any] | None:
+    """The pointer and subschema a local ``$ref`` ("#", "#/a/b") names, or None."""
+    if ref == "#":
+        return "", document
+    if not ref.startswith("#/"):
+        return None
+    node = document
+    for part in ref[2:].split("/"):
+        key = unquote(part).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            return None
+    return ref[1:], node
+
+
+def _same_value_children(document: Any, pointer: str, node: Any) -> Iterator[tuple[str, Any]]:
+    if not isinstance(node, dict):
+        return
+    ref = node.get("$ref")
+    if isinstance(ref, str) and (target := _local_target(document, ref)) is not None:
+        yield target
+    for key in _SAME_VALUE_LISTS:
+        if isinstance(node.get(key), list):
+            for i, child in enumerate(node[key]):
+                yield f"{pointer}/{key}/{i}", child
+    for key in _SAME_VALUE_ONE:
+        if key in node:
+            yield f"{pointer}/{key}", node[key]
+
+
+def ref_cycle(schema: Any) -> list[str] | None:
+    """A loop of local ``$ref``\\ s that comes back to a subschema without descending
+    into a property or item (so validating any value would recurse for ever), as the
+    JSON pointers along it; None when there is none. Recursion through ``properties``
+    or ``items`` (a tree of comments) is fine and not reported."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    roots = [("", schema)]
+    stack_nodes: list[tuple[str, Iterator[tuple[str, Any]]]] = []
+    path: list[str] = []
+    for pointer, node in _all_subschemas(schema, ""):
+        roots.append((pointer, node))
+    for root_pointer, root in roots:
+        if state.get(root_pointer):
+            continue
+        state[root_pointer] = 1
+        path.append(root_pointer)
+        stack_nodes.append((root_pointer, _same_value_children(schema, root_pointer, root)))
+        while stack_nodes:
+            pointer, children = stack_nodes[-1]
+            child = next(children, None)
+            if child is None:
+                state[pointer] = 2
+                stack_nodes.pop()
+                path.pop()
+                continue
+            child_pointer, child_node = child
+            if state.get(child_pointer) == 1:
+                return [*path[path.index(child_pointer) :], child_pointer]
+            if state.get(child_pointer) is None:
+                state[child_pointer] = 1
+                path.append(child_pointer)
+                stack_nodes.append(
+                    (child_pointer, _same_value_children(schema, child_pointer, child_node))
+                )
+    return None
+
+
+def _all_subschemas(node: Any, pointer: str) -> Iterator[tuple[str, Any]]:
+    """Every object inside ``node`` with its JSON pointer (iteratively: no depth limit)."""
+    pending = [(pointer, node)]
+    while pending:
+        where, value = pending.pop()
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, child in items:
+            if isinstance(value, dict) and key in _DATA_KEYWORDS:
+                continue  # instance data, not subschemas: a "$ref" there is a value
+            if isinstance(child, (dict, list)):
+                escaped = str(key).replace("~", "~0").replace("/", "~1")
+                if isinstance(child, dict):
+                    yield f"{where}/{escaped}", child
+                pending.append((f"{where}/{escaped}", child))
+
+
+def _refuse_fetch(uri: str) -> Any:
+    raise ValueError(f"{uri} is not bundled, and nothing is fetched over the network")
+
+
 def check_schema(
     schema: Mapping[str, Any] | bool, resources: Mapping[str, Any] | None = None
 ) -> None:
@@ -102,18 +201,35 @@ def check_schema(
     if not isinstance(schema, Mapping):
         raise SchemaError("a schema must be a JSON object or boolean")
     meta_uri = schema.get("$schema")
-    registry = None
+    known = []
     if resources and isinstance(meta_uri, str) and meta_uri in resources:
-        registry = jsonschema_rs.Registry([(meta_uri, resources[meta_uri])])
+        known = [(meta_uri, resources[meta_uri])]
+    # Always pass a registry: without one, jsonschema-rs fetches an unknown $schema URL
+    # over the network (a stalled server costs 30 s); with one it resolves the drafts
+    # it bundles and refuses anything else.
+    registry = jsonschema_rs.Registry(known, retriever=_refuse_fetch)
     try:
         jsonschema_rs.meta.validate(dict(schema), registry=registry)
     except jsonschema_rs.ReferencingError as exc:
+        if isinstance(meta_uri, str) and not known and meta_uri in str(exc):
+            raise SchemaError(
+                f'the schema\'s "$schema" is {meta_uri}, which is not a meta-schema '
+                "dataset-kit knows (JSON Schema drafts 4, 6, 7, 2019-09 and 2020-12); "
+                "nothing is fetched over the network: use one of those drafts"
+            ) from exc
         raise SchemaError(f"schema cannot be checked: {exc}") from exc
     except jsonschema_rs.ValidationError as exc:
         where = _pointer(exc.instance_path) or "the top level"
         raise SchemaError(
             f"schema is invalid against its meta-schema at {where}: {exc.message}"
         ) from exc
+    cycle = ref_cycle(schema)
+    if cycle is not None:
+        raise SchemaError(
+            "schema is invalid: its $refs loop without descending into a value ("
+            + " -> ".join("#" + pointer for pointer in cycle)
+            + "), so no record could ever be checked against it"
+        )
 
 
 class Validator:
@@ -145,9 +261,10 @@ class Validator:
         self.engine = engine
         self._resources = dict(resources or {})
         self._base_dir = Path(base_dir) if base_dir is not None else None
+        self.int_fields = integer_fields(schema)
         if engine == "python":
             self._py = _python_validator(schema, assert_formats, self._retrieve)
-            self.is_valid = self._py.is_valid  # type: ignore[method-assign]
+            self.is_valid = self._python_is_valid  # type: ignore[method-assign]
             self.errors = self._python_errors  # type: ignore[method-assign]
             return
         try:
@@ -157,7 +274,8 @@ class Validator:
                 retriever=self._retrieve,
             )
         except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
-            raise SchemaError(f"schema cannot be compiled: {exc}") from exc
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SchemaError(f"schema cannot be compiled: {first}") from exc
         self._long_strings = long_string_properties(schema)
         self._swaps = [0] * len(self._long_strings)
         self._sampled = 0
@@ -173,18 +291,53 @@ class Validator:
         parsed = urlparse(uri)
         # A schema without $id gets the base URI json-schema:///, so a relative
         # "$ref": "part.json" arrives as json-schema:///part.json: a file next to it.
-        if parsed.scheme in ("file", "json-schema"):
+        # The reference library leaves a relative "$ref" as it is (no base URI).
+        if parsed.scheme in ("file", "json-schema", ""):
             path = Path(unquote(parsed.path))
-            if self._base_dir is not None and parsed.scheme == "json-schema":
-                path = self._base_dir / path.relative_to("/")
-            return orjson.loads(path.read_bytes())
+            if self._base_dir is not None and parsed.scheme != "file":
+                path = self._base_dir / str(path).lstrip("/")
+            try:
+                return orjson.loads(path.read_bytes())
+            except (OSError, orjson.JSONDecodeError) as exc:
+                raise ValueError(f"$ref to {uri}: cannot read {path}: {exc}") from exc
         raise ValueError(
             f"$ref to {uri} cannot be resolved offline: pass it in `resources` "
             "or use a file reference"
         )
 
+    def int64_issues(self, instance: Mapping[str, Any], raw: bytes | None = None) -> list[Issue]:
+        """Values of integer fields that a 64-bit integer column cannot hold exactly.
+
+        JSON Schema calls ``1e30`` an integer and sets no bound, but an export stores
+        integer fields as int64, and an integer literal beyond 64 bits is already
+        altered when parsed. ``validate`` applies this check too, so that
+        it accepts exactly the records ``export`` can store. ``raw`` (the record's
+        original JSON) lets the message show the value as written.
+        """
+        issues = []
+        for name in self.int_fields:
+            value = instance.get(name)
+            if type(value) not in (int, float) or INT64_MIN <= value <= INT64_MAX:
+                # In range (a whole float such as 5.0 is stored as 5), null, or of a
+                # type that the schema's own check reports.
+                continue
+            issues.append(
+                Issue(
+                    f"/{name}",
+                    "int64",
+                    f"{_exact_value(raw, name, value)} is not an integer from {INT64_MIN} to "
+                    f"{INT64_MAX}, which is what the field's 64-bit integer column holds",
+                )
+            )
+        return issues
+
     def _python_errors(self, instance: Any) -> list[Issue]:
-        return [_python_issue(error) for error in self._py.iter_errors(instance)]
+        with _python_schema_faults():
+            return [_python_issue(error) for error in self._py.iter_errors(instance)]
+
+    def _python_is_valid(self, instance: Any) -> bool:
+        with _python_schema_faults():
+            return bool(self._py.is_valid(instance))
 
     def is_valid(self, instance: Any) -> bool:
         """True when ``instance`` is valid (fast: builds no error objects)."""
@@ -427,15 +580,43 @@ def _one_prefix_check(
     return is_valid
 
 
+@contextlib.contextmanager
+def _python_schema_faults() -> Iterator[None]:
+    """Turn the reference library's lazy ``$ref`` failures into a :class:`SchemaError`.
+
+    It resolves a ``$ref`` only when a record reaches it, so an unresolvable one (an
+    http URL, which is never fetched, or a missing file) surfaces mid-run.
+    """
+    from referencing.exceptions import Unresolvable
+
+    try:
+        yield
+    except Unresolvable as exc:
+        cause = exc.__cause__ or exc.__context__
+        detail = f": {cause}" if isinstance(cause, ValueError) else ""
+        raise SchemaError(
+            f"schema cannot be used: $ref {exc.ref!r} cannot be resolved{detail}"
+        ) from exc
+    except RecursionError:
+        raise SchemaError(
+            "schema cannot be used: its $refs loop without reaching a value (a $ref cycle)"
+        ) from None
+
+
 def _python_validator(schema: Any, assert_formats: bool, retrieve: Any) -> Any:
     # The reference implementation: slower, but useful to cross-check a verdict, and
     # it is what the benchmark compares against. The format-nongpl extra is what makes
     # its FORMAT_CHECKER check date-time, uri and friends instead of skipping them.
     from jsonschema.validators import validator_for
     from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012, specification_with
+
+    # A referenced file without "$schema" of its own is read as the root schema's draft.
+    dialect = schema.get("$schema") if isinstance(schema, dict) else None
+    default = specification_with(dialect, default=DRAFT202012) if dialect else DRAFT202012
 
     def retrieve_resource(uri: str) -> Any:
-        return Resource.from_contents(retrieve(uri))
+        return Resource.from_contents(retrieve(uri), default_specification=default)
 
     cls = validator_for(schema)
     return cls(
@@ -511,6 +692,36 @@ def record_issues(validator: Validator, record: Record) -> list[Issue]:
     """Issues of one read record: its read problem, or its schema errors ([] if valid)."""
     if record.problem is not None:
         return [Issue("", record.problem.keyword, record.problem.message)]
+    assert record.data is not None
     if validator.is_valid(record.data):
-        return []
-    return validator.errors(record.data)
+        return validator.int64_issues(record.data, record.raw)
+    return validator.errors(record.data) + validator.int64_issues(record.data, record.raw)
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def integer_fields(schema: Any) -> tuple[str, ...]:
+    """Top-level properties that may only be integers: each becomes an int64 column."""
+    if not isinstance(schema, Mapping) or not isinstance(schema.get("properties"), Mapping):
+        return ()
+    names = []
+    for name, sub in schema["properties"].items():
+        kinds = sub.get("type") if isinstance(sub, Mapping) else None
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        if isinstance(kinds, list) and "integer" in kinds and "number" not in kinds:
+            names.append(name)
+    return tuple(names)
+
+
+def _exact_value(raw: bytes | None, name: str, parsed: Any) -> str:
+    # orjson reads an integer beyond 64 bits as a float, altering it; the standard
+    # library keeps it exact, so the message can show what the file says.
+    if raw is not None:
+        try:
+            exact = json.loads(raw)
+        except ValueError:
+            exact = None
+        if isinstance(exact, dict) and name in exact:
+            return json.dumps(exact[name])
+    return json.dumps(parsed)

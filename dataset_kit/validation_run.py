@@ -15,8 +15,10 @@ import contextlib
 import io
 import os
 import re
+import shutil
+import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -25,7 +27,7 @@ import orjson
 
 from . import tasks
 from .atomic import STDOUT, open_output, refuse_overlaps
-from .errors import InputError
+from .errors import InputError, printable
 from .parallel import ordered_map
 from .reading import (
     PageOptions,
@@ -40,7 +42,12 @@ from .tasks import LineRange, PageFiles, RecordBatch, Task
 from .validating import Issue, Validator, record_issues
 
 RANGE_BYTES = 8 << 20
+# How standard input (the input "-") is named in messages, reports and rejects.
+STDIN_NAME = "<stdin>"
 BATCH_RECORDS = 2000
+# At most this many error groups (JSON pointer pattern, keyword) are kept apart.
+MAX_GROUPS = 1000
+OTHER_POINTERS = "(other pointers)"
 EXAMPLES_PER_GROUP = 3
 _INDEX_SEGMENT = re.compile(r"/\d+(?=/|$)")
 
@@ -143,6 +150,7 @@ def _run_task(task: Task) -> TaskResult:
         display = task.display
         at_file_start = task.start == 0
         is_valid = validator.is_valid
+        int_fields, int64 = validator.int_fields, validator.int64_issues
         loads = orjson.loads
         decode_error = orjson.JSONDecodeError
         number = 0
@@ -179,7 +187,7 @@ def _run_task(task: Task) -> TaskResult:
                     obj = loads(line)
                 except decode_error:
                     obj = None
-                if type(obj) is dict and is_valid(obj):
+                if type(obj) is dict and is_valid(obj) and not (int_fields and int64(obj)):
                     valid += 1
                     continue
                 # Rare from here on: invalid records, bad lines and blank lines, handled
@@ -194,7 +202,7 @@ def _run_task(task: Task) -> TaskResult:
                 issues = (
                     [Issue("", problem.keyword, problem.message)]
                     if problem is not None
-                    else validator.errors(obj)
+                    else validator.errors(obj) + int64(obj, raw)
                 )
                 invalid.append(InvalidRecord(display, number, _record_id(obj), issues, raw, None))
         records = valid + len(invalid)
@@ -226,7 +234,7 @@ def _run_task(task: Task) -> TaskResult:
 
 def _read_pages(task: PageFiles, notes: ReadNotes) -> Iterator[Record]:
     for path, name in task.named():
-        yield from read_file(Path(path), notes, path, task.options, name)
+        yield from read_file(Path(path), notes, printable(path), task.options, name)
 
 
 # --- planning ------------------------------------------------------------------------
@@ -237,6 +245,7 @@ def plan_tasks(
     notes: ReadNotes,
     pages: PageOptions | None = None,
     source_names: Sequence[str] | None = None,
+    displays: Mapping[Path, str] | None = None,
 ) -> Iterator[Task]:
     """Validation's tasks: one file each (per-file counts rely on it), in input order."""
     return tasks.plan_tasks(
@@ -247,6 +256,7 @@ def plan_tasks(
         pages_per_task=1,
         page_options=pages,
         source_names=source_names,
+        displays=displays,
     )
 
 
@@ -309,6 +319,12 @@ def _merge(
             }
             key = (group_pointer(issue.pointer), issue.keyword)
             group = result.groups.get(key)
+            if group is None and len(result.groups) >= MAX_GROUPS:
+                # Pointers through objects keyed by data (a map of names) differ per
+                # record; past the cap they share one group per keyword, so memory
+                # stays flat however many records are invalid.
+                key = (OTHER_POINTERS, issue.keyword)
+                group = result.groups.get(key)
             if group is None:
                 group = result.groups[key] = ErrorGroup(*key)
             group.count += 1
@@ -344,9 +360,46 @@ def validate(
     ``engine`` is ``rust`` (jsonschema-rs, the default) or ``python`` (the reference
     ``jsonschema`` implementation, slower, for cross-checking a verdict). ``pages``
     says how ``.txt`` page dumps are ingested (timezone, publisher).
+    An input ``-`` is standard input, read as JSON Lines: it is saved to a temporary
+    file first (the records are read in parallel byte ranges) and named ``<stdin>``.
     Raises :class:`~dataset_kit.errors.InputError` when the inputs are missing or
     hold no record, :class:`~dataset_kit.errors.SchemaError` for a bad schema.
     """
+    options = {
+        "schema": schema,
+        "schema_path": schema_path,
+        "report": report,
+        "rejects": rejects,
+        "jobs": jobs,
+        "assert_formats": assert_formats,
+        "engine": engine,
+        "progress": progress,
+        "pages": pages,
+    }
+    if not any(os.fspath(item) == "-" for item in inputs):
+        return _validate(inputs, {}, **options)
+    with tempfile.TemporaryDirectory(prefix="dataset-kit-stdin-") as folder:
+        spooled = Path(folder) / "stdin.jsonl"
+        with open(spooled, "wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+        given = [str(spooled) if os.fspath(item) == "-" else item for item in inputs]
+        return _validate(given, {spooled: STDIN_NAME}, **options)
+
+
+def _validate(
+    inputs: Sequence[str | os.PathLike[str]],
+    displays: Mapping[Path, str],
+    *,
+    schema: Any,
+    schema_path: str | os.PathLike[str] | None,
+    report: str | os.PathLike[str] | None,
+    rejects: str | os.PathLike[str] | None,
+    jobs: int,
+    assert_formats: bool,
+    engine: str,
+    progress: Callable[[int], None] | None,
+    pages: PageOptions | None,
+) -> ValidationResult:
     from .validating import load_schema
 
     if schema is None:
@@ -356,15 +409,15 @@ def validate(
     Validator(schema, assert_formats=assert_formats, base_dir=base_dir, engine=engine)
     if pages is not None:
         pages.check()
-    named = expand_inputs_named(inputs)
+    result = ValidationResult()
+    named = expand_inputs_named(inputs, result.notes)
     paths = [path for path, _ in named]
     refuse_overlaps(
         [*paths, *([schema_path] if schema_path else [])],
         [("--report", report), ("--rejects", rejects)],
     )
-    result = ValidationResult()
     for path in paths:
-        result.files[str(path)] = {"records": 0, "invalid": 0}
+        result.files[displays.get(path) or printable(path)] = {"records": 0, "invalid": 0}
 
     rejects_output = open_output(rejects) if rejects else contextlib.nullcontext()
     with rejects_output as rejects_out, tempfile.TemporaryDirectory() as scratch:
@@ -373,7 +426,7 @@ def validate(
             offsets: dict[str, int] = {}
             for task_result in ordered_map(
                 _run_task,
-                plan_tasks(paths, result.notes, pages, [name for _, name in named]),
+                plan_tasks(paths, result.notes, pages, [name for _, name in named], displays),
                 jobs=jobs,
                 initializer=_init_worker,
                 initargs=(schema, assert_formats, base_dir, engine),
@@ -389,7 +442,8 @@ def validate(
                     progress(task_result.records)
         if result.records == 0:
             raise InputError(
-                "the input is empty: no records found in " + ", ".join(map(str, inputs))
+                "the input is empty: no records found in "
+                + ", ".join(displays.get(Path(i)) or printable(i) for i in inputs)
             )
         for name, counts in result.files.items():
             if counts["records"] == 0:

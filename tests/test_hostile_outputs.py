@@ -326,10 +326,12 @@ def test_a_failure_before_the_swap_leaves_the_whole_old_set(tmp_path, monkeypatc
 
     monkeypatch.setattr(atomic, "_swap_in", fail)
     new_input = write_jsonl(tmp_path / "new.jsonl", corpus(40, seed=8))
-    with pytest.raises(OSError):
-        CliRunner().invoke(
-            cli, ["export", str(new_input), "--out", str(out)], catch_exceptions=False
-        )
+    result = CliRunner().invoke(
+        cli, ["export", str(new_input), "--out", str(out)], catch_exceptions=False
+    )
+    assert result.exit_code == 2
+    assert "Error:" in result.output and "the disk is full" in result.output
+    assert "Traceback" not in result.output
     assert export_set(out) == (30, 1, 31)
 
 

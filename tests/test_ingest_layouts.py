@@ -266,6 +266,29 @@ LAYOUTS = {
         "Forecasters issued an amber warning for the north coast",
         "The warning runs until 6 a.m. on Monday.",
     ),
+    # Scripts without spaces between words (issue #13, item 17): measured in word
+    # equivalents, these are articles, not lists of links.
+    "chinese_page.txt": (
+        "市图书馆延长周末开放时间",
+        [],
+        "2024-03-05",
+        "从下个月起，市图书馆将在每个星期六和星期日开放到晚上九点",  # noqa: RUF001
+        "市交通局说，将考虑在周末晚上增加几班公交车。",  # noqa: RUF001
+    ),
+    "japanese_page.txt": (
+        "町営プール、夏休み期間は夜九時まで営業",
+        [],
+        "2023-07-12",
+        "町は十二日、夏休みの期間中、町営プールの営業時間を",
+        "「暑い夜でも子どもたちが安心して泳げる場所を用意したい」と話している。",
+    ),
+    "thai_page.txt": (
+        "เทศบาลเปิดตลาดนัดเกษตรกรทุกเช้าวันเสาร์",
+        [],
+        "2024-01-20",
+        "เทศบาลเมืองประกาศว่าตั้งแต่เดือนหน้าเป็นต้นไป",
+        "และหวังว่าตลาดแห่งนี้จะช่วยให้รายได้ของครอบครัวมั่นคงขึ้น",
+    ),
     "wire_updated_relative.txt": (
         "Copper hits six-month high on supply worries",
         ["Akira Tanaka"],
@@ -309,6 +332,9 @@ ABSENT = {
     "photo_captions.txt": ["Photograph", "Photo:", "Volunteers sort plastic", "Copyright"],
     "relative_date.txt": ["3 hours ago", "Most read", "Council tax"],
     "wire_updated_relative.txt": ["Updated", "Oil steadies", "Editing by"],
+    "chinese_page.txt": ["相关阅读", "博物馆推出免费夜场", "版权所有", "首页"],
+    "japanese_page.txt": ["関連記事", "海岸清掃", "みなと新聞", "ホーム"],
+    "thai_page.txt": ["ข่าวที่เกี่ยวข้อง", "สวนสาธารณะ", "หน้าแรก"],
 }
 
 

@@ -25,6 +25,7 @@ re-published with edits gets a different id (near-duplicates are export's job).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ ID_HEX_DIGITS = 16
 REJECT_REASONS = {
     "empty": "the page holds no text",
     "binary": "the file is not text",
+    "html": "HTML markup, not a page's extracted text",
     "link-list": "a bare list of links or headlines",
     "no-title": "no headline before the article text",
     "no-text": "no article text outside page furniture",
@@ -137,6 +139,10 @@ def ingest_page(
     if not decoded.text.strip():
         result.reject_reason, result.reject_detail = "empty", "the page holds no text"
         return result
+    markup = html_markup(decoded.text)
+    if markup:
+        result.reject_reason, result.reject_detail = "html", markup
+        return result
     found = extract(decoded.text)
     result.lines_total = found.lines_total
     if isinstance(found, Rejection):
@@ -146,6 +152,35 @@ def ingest_page(
     result.removed = found.removed
     result.record = _record(result, found, source, zone, keep_boilerplate)
     return result
+
+
+# The start of an HTML document, and tags that only markup has in numbers.
+_HTML_START = re.compile(r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
+_HTML_TAG = re.compile(
+    r"</?(?:p|div|span|a|br|li|ul|script|style|meta|link|head|body|table|td|tr|img)"
+    r"(?:\s[^<>]*)?/?>",
+    re.I,
+)
+HTML_TAGS_PER_LINE = 0.5
+
+
+def html_markup(text: str) -> str | None:
+    """Why ``text`` is HTML source rather than the extracted text of a page, or None.
+
+    Page dumps are the text a browser shows; HTML saved as ``.txt`` would otherwise be
+    ingested tags and all. A document start (``<!DOCTYPE html>``, ``<html>``) decides
+    it, or markup tags on at least every other line.
+    """
+    if _HTML_START.match(text):
+        return (
+            "the file is an HTML document (starts with <!DOCTYPE html> or <html>): "
+            "extract its text first"
+        )
+    lines = max(1, text.count("\n") + 1)
+    tags = len(_HTML_TAG.findall(text))
+    if tags >= 10 and tags >= lines * HTML_TAGS_PER_LINE:
+        return f"the file is HTML markup ({tags} tags in {lines} lines): extract its text first"
+    return None
 
 
 def _zone(timezone: str | ZoneInfo | None) -> ZoneInfo | None:

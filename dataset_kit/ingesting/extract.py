@@ -52,6 +52,16 @@ from .dates import DateHit, find_dates
 from .furniture import INLINE, TERMINAL, classify, is_sentence_end, normalise, words_set
 
 MIN_BODY_WORDS = 15
+# Chinese and Japanese (Han, kana) and Thai, Lao, Khmer and Burmese write words without
+# spaces between them, so counting spaces would make a paragraph one "word" and every
+# such page a list of headlines. Their text length is measured in word equivalents
+# instead: a word of Chinese or Japanese averages about two characters, one of the
+# Southeast Asian scripts about four code points (vowel and tone marks included).
+_HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+_SOUTHEAST_ASIAN = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+_UNSPACED = re.compile(_HAN_KANA.pattern[:-1] + _SOUTHEAST_ASIAN.pattern[1:])
+HAN_KANA_PER_WORD = 2
+SOUTHEAST_ASIAN_PER_WORD = 4
 # A paragraph this long (or a full sentence this long) is article text, not a headline.
 LONG_WORDS = 25
 LONG_SENTENCE_WORDS = 12
@@ -192,10 +202,10 @@ def split_lines(text: str) -> list[_Line]:
             last = out[-1]
             last.text = f"{last.text} {line}"
             last.low = last.text.lower()
-            last.words += len(line.split())
+            last.words += count_words(line)
             last.physical += 1
         else:
-            out.append(_Line(line, line.lower(), len(line.split()), 1))
+            out.append(_Line(line, line.lower(), count_words(line), 1))
         previous_blank = False
     return out
 
@@ -363,7 +373,7 @@ def extract(text: str) -> Article | Rejection:
         modified=modified,
         source=_source(lines, body),
         url=url,
-        word_count=len(body_text.split()),
+        word_count=count_words(body_text),
         lines_total=total,
         lines_removed=removed_count,
         removed=removed,
@@ -514,7 +524,11 @@ def _headline_above(lines: list[_Line], meta: int) -> bool:
 
 def _real_words(text: str) -> int:
     """Words with at least one letter: "∙ Paid" has one, "48 Likes" one."""
-    return sum(1 for token in text.split() if _LETTER.search(token))
+    return sum(
+        (count_words(token) if _UNSPACED.search(token) else 1)
+        for token in text.split()
+        if _LETTER.search(token)
+    )
 
 
 def _body_start(lines: list[_Line], title_index: int | None) -> int | None:
@@ -829,6 +843,17 @@ def _source(lines: list[_Line], body: list[int]) -> str | None:
         if match:
             return match["agency"].strip()
     return None
+
+
+def count_words(text: str) -> int:
+    """Words in ``text``: space-separated, plus word equivalents of unspaced scripts."""
+    tokens = text.split()
+    if _UNSPACED.search(text) is None:
+        return len(tokens)
+    spaced = sum(1 for token in tokens if _UNSPACED.search(token) is None)
+    han_kana = len(_HAN_KANA.findall(text))
+    southeast = len(_SOUTHEAST_ASIAN.findall(text))
+    return spaced + -(-han_kana // HAN_KANA_PER_WORD) + -(-southeast // SOUTHEAST_ASIAN_PER_WORD)
 
 
 def _no_body(lines: list[_Line], total: int) -> Rejection:

@@ -52,7 +52,8 @@ _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
 # Characters that decorate a label without changing it: "Related »", "More news ›".
 _DECORATION = " \t:;.,!?*#|>»›→←‹«<-–—•·»❯▶►▸…()[]"
 
-SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»)\]]+)?$|[\"”»]$")
+# The CJK full stop and full-width marks end sentences in Chinese and Japanese.
+SENTENCE_END = re.compile(r"[.!?…。！？](?:[\"'”’»)\]」』）]+)?$|[\"”»」』]$")
 
 
 def words_set(text: str) -> frozenset[str]:

@@ -26,9 +26,16 @@ from typing import Any
 import orjson
 
 from ..atomic import STDOUT, open_output, refuse_overlaps
-from ..errors import InputError
+from ..errors import InputError, printable
 from ..parallel import ordered_map
-from ..reading import PageOptions, first_of_each_file, source_name
+from ..reading import (
+    NOT_A_FILE,
+    PageOptions,
+    ReadNotes,
+    first_of_each_file,
+    folder_inputs,
+    source_name,
+)
 from . import ingest_page
 from .dates import parse_timezone
 
@@ -117,10 +124,11 @@ def discover_pages(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path,
         text = os.fspath(item)
         path = Path(text)
         if path.is_dir():
+            # As validate and export read folders: linked sub-folders followed once.
             pages = sorted(
                 (source_name(p, path), p)
-                for p in path.rglob("*")
-                if p.suffix.lower() == ".txt" and p.is_file()
+                for p in folder_inputs(path, ReadNotes())
+                if p.suffix.lower() == ".txt"
             )
             if not pages:
                 raise InputError(f"{text}: folder holds no .txt page dumps")
@@ -141,8 +149,10 @@ def discover_pages(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path,
             if not matched:
                 raise InputError(f"{text}: glob matched no .txt files")
             found.extend((p, source_name(p)) for p in matched)
+        elif text == "-" or os.path.exists(text):
+            raise InputError(f"{printable(text)}: {NOT_A_FILE}")
         else:
-            raise InputError(f"{text}: no such file or folder")
+            raise InputError(f"{printable(text)}: no such file or folder")
     return first_of_each_file(found)
 
 
