@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from .furniture_loader import RULES_DIR, Rules, load_rules
@@ -95,81 +96,92 @@ def _key(low: str) -> str:
     return low.strip(_DECORATION)
 
 
+def _lookup_form(label: str) -> str:
+    # How classify() looks a line up in the whole-line labels.
+    return _key(normalise(label).lower())
+
+
 @functools.cache
 def load(folder: Path = RULES_DIR) -> Rules:
     """The furniture rules read from the data files in ``folder`` (read once per folder).
 
     See :mod:`.furniture_loader` for the files and how to add a language.
     """
-    return load_rules(folder, categories=CATEGORIES, key=_key, shapes=_SHAPES, word_sets=_WORD_SETS)
+    return load_rules(
+        folder, categories=CATEGORIES, key=_lookup_form, shapes=_SHAPES, word_sets=_WORD_SETS
+    )
 
 
-# The packaged rules, read at import so that a broken file fails at once. The
-# classifier reads them through these module globals: lines are many, and a global
-# is the cheapest lookup.
-RULES = load()
-EXACT = RULES.exact
-_PREFIX = RULES.prefix
-_ANY_PREFIX = RULES.any_prefix
-_ANYWHERE = RULES.anywhere
-_TIME_ONLY = RULES.shapes["time"]
-_URL_ONLY = RULES.shapes["url"]
-_LINK = RULES.shapes["link"]
-_SHORT_PROMO = RULES.shapes["short_promo"]
-# Section names that make up menus and breadcrumbs.
-SECTIONS = RULES.words["sections"]
-# Button labels of share bars; a short line made only of these ("Share Tweet Pin
-# Email", "Facebook X LinkedIn") is a share bar however the site spells it.
-_SHARE_WORDS = RULES.words["share_buttons"]
-# Of those, the words that do not make a share bar on their own ("on this post").
-_SHARE_FILLER = RULES.words["share_filler"]
+def classifier(rules: Rules) -> Callable[[str, str, int], str | None]:
+    """The line classifier that applies ``rules``; :func:`classify` applies the packaged ones.
 
-
-def classify(text: str, low: str, words: int) -> str | None:
-    """Return the furniture category of one normalised line, or None for content.
-
-    ``low`` is ``text.lower()`` and ``words`` its number of words (passed in because
-    the caller needs both anyway).
+    The rules are bound once as closure variables: the classifier runs on every line
+    of every page, and these are the cheapest lookups Python has.
     """
-    if "©" in low and words <= 40:
-        return "footer"
-    if words <= 8:
-        category = EXACT.get(_key(low))
-        if category is not None:
-            return category
-        if _TIME_ONLY.match(low):
-            return "time"
-        if _URL_ONLY.match(low):
-            return "url"
-        if _is_share_bar(low):
-            return "share"
-        if _is_chain(low):
-            return "nav"
-    if words <= 60 and _ANY_PREFIX.match(low):
-        for category, pattern, limit in _PREFIX:
-            if words <= limit and pattern.match(low):
+    exact, prefix, any_prefix = rules.exact, rules.prefix, rules.any_prefix
+    anywhere = rules.anywhere
+    time_only, url_only = rules.shapes["time"], rules.shapes["url"]
+    link, short_promo = rules.shapes["link"], rules.shapes["short_promo"]
+    sections = rules.words["sections"]
+    # Button labels of share bars, and those that do not make one on their own.
+    share_words, share_filler = rules.words["share_buttons"], rules.words["share_filler"]
+
+    def classify(text: str, low: str, words: int) -> str | None:
+        """Return the furniture category of one normalised line, or None for content.
+
+        ``low`` is ``text.lower()`` and ``words`` its number of words (passed in because
+        the caller needs both anyway).
+        """
+        if "©" in low and words <= 40:
+            return "footer"
+        if words <= 8:
+            category = exact.get(_key(low))
+            if category is not None:
                 return category
-    for category, triggers, pattern, limit in _ANYWHERE:
-        if words <= limit and any(t in low for t in triggers) and pattern.search(low):
-            return category
-    if words <= 12 and "|" in low and _is_chain(low):
-        return "nav"
-    if 8 < words <= 20 and _CRUMB.search(low) and _is_chain(low):
-        return "nav"
-    if words <= 15:
-        if _LINK.search(low):
-            return "url"
-        if _SHORT_PROMO.search(low):
-            return "newsletter"
-    if not _LETTER.search(low):
-        return "symbols"
-    return None
+            if time_only.match(low):
+                return "time"
+            if url_only.match(low):
+                return "url"
+            if _is_share_bar(low, share_words, share_filler):
+                return "share"
+            if _is_chain(low, sections):
+                return "nav"
+        if words <= 60 and any_prefix.match(low):
+            for category, pattern, limit in prefix:
+                if words <= limit and pattern.match(low):
+                    return category
+        for category, triggers, pattern, limit in anywhere:
+            if words <= limit and any(t in low for t in triggers) and pattern.search(low):
+                return category
+        if words <= 12 and "|" in low and _is_chain(low, sections):
+            return "nav"
+        if 8 < words <= 20 and _CRUMB.search(low) and _is_chain(low, sections):
+            return "nav"
+        if words <= 15:
+            if link.search(low):
+                return "url"
+            if short_promo.search(low):
+                return "newsletter"
+        if not _LETTER.search(low):
+            return "symbols"
+        return None
+
+    return classify
+
+
+# The packaged rules, read at import so that a broken file fails every run at once.
+RULES = load()
+classify = classifier(RULES)
+# Section names that make up menus and breadcrumbs (bylines.py uses them too).
+SECTIONS = RULES.words["sections"]
+EXACT = RULES.exact
+_ANYWHERE = RULES.anywhere
 
 
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-def _is_chain(low: str) -> bool:
+def _is_chain(low: str, sections: frozenset[str]) -> bool:
     """A menu or breadcrumb: short items joined by separators, or all section names."""
     parts = _CHAIN_SPLIT.split(low)
     if len(parts) >= 3 and all(len(part.split()) <= 4 for part in parts):
@@ -180,23 +192,25 @@ def _is_chain(low: str) -> bool:
         len(parts) >= 2
         and _CRUMB.search(low)
         and all(len(part.split()) <= 4 for part in parts[:-1])
-        and (len(parts) >= 3 or all(t in SECTIONS for t in parts[0].split()))
+        and (len(parts) >= 3 or all(t in sections for t in parts[0].split()))
     ):
         # A breadcrumb ends with the article's own headline, which may be long:
         # "Home » Kitchen » Bread in a cold kitchen".
         return True
     tokens = low.replace("&", " ").replace(",", " ").split()
-    return bool(tokens) and len(tokens) <= 8 and all(t.strip(".") in SECTIONS for t in tokens)
+    return bool(tokens) and len(tokens) <= 8 and all(t.strip(".") in sections for t in tokens)
 
 
-def _is_share_bar(low: str) -> bool:
+def _is_share_bar(low: str, share_words: frozenset[str], filler: frozenset[str]) -> bool:
+    """A share bar: a short line made only of button labels ("Share Tweet Pin Email",
+    "Facebook X LinkedIn"), however the site spells it."""
     tokens = [t.strip(_DECORATION) for t in low.split()]
     tokens = [t for t in tokens if t]
     # At least one token must be a real button word, not just "on this post".
     return (
         bool(tokens)
-        and all(t in _SHARE_WORDS for t in tokens)
-        and any(t not in _SHARE_FILLER for t in tokens)
+        and all(t in share_words for t in tokens)
+        and any(t not in filler for t in tokens)
     )
 
 

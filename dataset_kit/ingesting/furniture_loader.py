@@ -175,7 +175,7 @@ def _declarations(
             at = f"{where} #{number}"
             _check_keys(COMMON, _expect(entry, dict, COMMON, at), _RULE_KEYS, at, required=True)
             name = _expect(entry["name"], str, COMMON, f"{at}.name")
-            if entry["category"] not in categories:
+            if _expect(entry["category"], str, COMMON, f"{at}.category") not in categories:
                 raise FurnitureRulesError(
                     f"furniture rules {COMMON}: {where} {name!r}: unknown category "
                     f"{entry['category']!r} (known: {', '.join(sorted(categories))})"
@@ -304,7 +304,11 @@ def _compile(rule: _Rule) -> re.Pattern[str]:
 
 
 def _check_keys(
-    name: str, table: dict[str, Any], allowed: Iterable[str], where: str = "", required=False
+    name: str,
+    table: dict[str, Any],
+    allowed: Iterable[str],
+    where: str = "",
+    required: bool = False,
 ) -> None:
     allowed = tuple(allowed)
     for key in table:
