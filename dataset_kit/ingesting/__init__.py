@@ -9,7 +9,9 @@ binary, a bare list of links, no headline, no article text).
 The modules, in the order a page goes through them:
 
 * :mod:`.decode`: bytes to text (UTF-8, else detection; mojibake repaired);
-* :mod:`.furniture`: which lines are page furniture, and which of those end the body;
+* :mod:`.furniture`: which lines are page furniture, and which of those end the body
+  (the phrases: ``furniture_rules/``, one file per language, read by
+  :mod:`.furniture_loader`);
 * :mod:`.bylines` and :mod:`.dates`: authors and dates from the metadata lines;
 * :mod:`.extract`: headline, body, metadata and the evidence of what was removed;
 * :mod:`.language`: the language of the body;
