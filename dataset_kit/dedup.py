@@ -1026,20 +1026,30 @@ def candidate_pairs(bands: np.ndarray, eligible: np.ndarray, max_all_pairs: int 
     if len(index) < 2:
         return np.zeros((0, 2), dtype=np.int64)
     everyone = len(index) == len(eligible)
+    positions = np.arange(len(index), dtype=np.uint64)
+    packed = np.empty(len(index), dtype=np.uint64)
     for band in range(bands.shape[1]):
-        column = bands[:, band] if everyone else bands[index, band]
         # Sorting (value, position) pairs packed in one uint64 gives the order of a
-        # stable argsort by value, several times faster (numpy's SIMD sort).
-        packed = column.astype(np.uint64) << np.uint64(32)
-        packed |= np.arange(len(column), dtype=np.uint64)
+        # stable argsort by value, several times faster (numpy's SIMD sort). One
+        # buffer serves every band, and only rows sharing their value with a
+        # neighbour go on: memory stays a few bytes per record whatever the bands.
+        packed[:] = bands[:, band] if everyone else bands[index, band]
+        packed <<= np.uint64(32)
+        packed |= positions
         packed.sort()
-        order = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        values = (packed >> np.uint64(32)).astype(column.dtype)
-        same = values[1:] == values[:-1]
+        high = packed >> np.uint64(32)
+        same = high[1:] == high[:-1]
+        del high
         if not same.any():
             continue
+        shared = np.zeros(len(packed), dtype=bool)
+        shared[1:] = same
+        shared[:-1] |= same
+        bucketed = packed[shared]
+        order = (bucketed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        values = bucketed >> np.uint64(32)
         new_run = np.ones(len(order), dtype=bool)
-        new_run[1:] = ~same
+        new_run[1:] = values[1:] != values[:-1]
         run_id = np.cumsum(new_run, dtype=dtype) - 1
         run_start = np.flatnonzero(new_run).astype(dtype)
         run_size = np.diff(np.append(run_start, len(order)))
