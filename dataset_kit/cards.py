@@ -112,8 +112,9 @@ _KEY_ORDER = (
 )
 # Columns the export adds to the article schema, described here for the fields table.
 EXTRA_FIELD_DESCRIPTIONS = {
-    "cluster_id": "Identifier of the near-duplicate cluster the article belongs to, or "
-    "null when no near duplicate of it was found.",
+    "cluster_id": "Identifier of the near-duplicate cluster the article belongs to: the id "
+    "of the cluster's representative, or the article's own id when no near duplicate of "
+    "it was found.",
 }
 
 _KEEP_BLOCK = re.compile(

@@ -850,7 +850,8 @@ def export(
     if not isinstance(schema, dict):
         raise SchemaError("the schema must be a JSON object describing one record")
     base_dir = str(Path(settings.schema).resolve().parent) if settings.schema else None
-    Validator(schema, base_dir=base_dir)  # a broken schema fails here, before any work
+    # A broken schema fails here, before any work, naming its file.
+    Validator(schema, base_dir=base_dir, source=settings.schema)
     columns = columns_for(schema)
     properties = schema["properties"]
     if "id" not in properties or "id" not in schema.get("required", []):

@@ -472,6 +472,10 @@ def _config_patterns(metadata: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         name = str(config.get("config_name", "default"))
         data_files = config.get("data_files")
+        if data_files in (None, [], ""):
+            # A config without data files: load_dataset finds nothing to load.
+            pairs.append((name, ""))
+            continue
         items = data_files if isinstance(data_files, list) else [data_files]
         for item in items:
             paths = item.get("path") if isinstance(item, dict) else item
@@ -563,6 +567,11 @@ def preflight(export_dir: str | os.PathLike[str], repo_id: str) -> Manifest:
                 problems.append(f"{relative}: in assets/ but not in the manifest")
     if not manifest.data_files():
         problems.append("the manifest lists no data shards")
+    elif not any(f.rows for f in manifest.data_files()):
+        problems.append(
+            "the export holds no records (every shard is empty): load_dataset cannot open "
+            "a dataset without data; export some records first"
+        )
     metadata, card_problems = read_card_metadata(root / "README.md")
     problems += card_problems
     if metadata is not None:

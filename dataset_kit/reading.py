@@ -489,9 +489,32 @@ def read_json(path: Path, display: str, notes: ReadNotes) -> Iterator[Record]:
             raw = (head + rest).strip()
             line = 1 + head[: len(head) - len(stripped)].count(b"\n")
             data, problem = parse_json_object(raw)
+            if problem is not None and problem.keyword == "json" and _holds_more(raw):
+                # Several objects one after the other: JSON Lines under a .json name.
+                problem = ReadProblem(
+                    "json",
+                    "more than one JSON value: a .json file holds one object or one array "
+                    "of records; one record per line is JSON Lines: name it .jsonl",
+                )
             yield Record(display, line, data, raw, problem)
             return
         yield from _scan_json_array(stream, head, display)
+
+
+def _holds_more(raw: bytes) -> bool:
+    """Whether ``raw`` starts with one whole JSON value followed by more content."""
+    try:
+        orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        at = getattr(exc, "pos", None)
+        if not at:
+            return False
+        try:
+            orjson.loads(raw[:at])
+        except orjson.JSONDecodeError:
+            return False
+        return bool(raw[at:].strip())
+    return False
 
 
 def _scan_json_array(stream: BinaryIO, head: bytes, display: str) -> Iterator[Record]:
@@ -539,6 +562,7 @@ def _scan_json_array(stream: BinaryIO, head: bytes, display: str) -> Iterator[Re
                         ReadProblem("json", "malformed JSON: empty element in the array"),
                     )
                 if ch == 0x5D:
+                    yield from _after_array(display, line, bytes(buf[i + 1 :]), stream)
                     return
                 after_comma = True
                 element_from, element_from_line = i + 1, line
@@ -567,6 +591,30 @@ def _scan_json_array(stream: BinaryIO, head: bytes, display: str) -> Iterator[Re
             yield Record(display, element.line, None, element.raw, truncated)
             return
     yield Record(display, line, None, None, truncated)
+
+
+def _after_array(display: str, line: int, rest: bytes, stream: Any) -> Iterator[Record]:
+    """Whatever follows the closing ``]`` must be white space. Anything else (a second
+    array, an object, garbage) is one rejected record holding all of it, so that no
+    input is dropped without a word."""
+    tail = bytearray(rest)
+    while chunk := stream.read(1 << 20):
+        tail.extend(chunk)
+    content = bytes(tail).strip()
+    if not content:
+        return
+    at = line + bytes(tail[: len(tail) - len(bytes(tail).lstrip())]).count(b"\n")
+    yield Record(
+        display,
+        at,
+        None,
+        content,
+        ReadProblem(
+            "json",
+            "unexpected content after the top-level JSON array (a .json file holds one "
+            "array of records; one record per line is JSON Lines: name it .jsonl)",
+        ),
+    )
 
 
 def _element(display: str, line: int, raw: bytes) -> Record:

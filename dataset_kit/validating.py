@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlparse
 import jsonschema_rs
 import orjson
 
-from .errors import SchemaError
+from .errors import SchemaError, printable
 from .reading import Record
 
 DEFAULT_SCHEMA_NAME = "article.schema.json"
@@ -253,10 +253,17 @@ class Validator:
         resources: Mapping[str, Any] | None = None,
         base_dir: str | os.PathLike[str] | None = None,
         engine: str = "rust",
+        source: str | os.PathLike[str] | None = None,
     ) -> None:
         if engine not in ENGINES:
             raise SchemaError(f"unknown validation engine {engine!r}; use one of {ENGINES}")
-        check_schema(schema, resources)
+        try:
+            check_schema(schema, resources)
+        except SchemaError as exc:
+            # ``source``: the schema's file, named so the user knows which one is wrong.
+            if source is None:
+                raise
+            raise SchemaError(f"{printable(source)}: {exc}") from exc
         self.schema = schema
         self.engine = engine
         self._resources = dict(resources or {})

@@ -406,7 +406,13 @@ def _validate(
         schema = load_schema(schema_path)
     base_dir = str(Path(schema_path).resolve().parent) if schema_path else None
     # Build one here first, so that a broken schema fails before any input is read.
-    Validator(schema, assert_formats=assert_formats, base_dir=base_dir, engine=engine)
+    Validator(
+        schema,
+        assert_formats=assert_formats,
+        base_dir=base_dir,
+        engine=engine,
+        source=schema_path,
+    )
     if pages is not None:
         pages.check()
     result = ValidationResult()
@@ -493,7 +499,8 @@ def format_summary(result: ValidationResult) -> str:
     """The human summary ``dataset-kit validate`` prints: totals, then errors by rule."""
     files = len(result.files)
     lines = [
-        f"{result.records:,} records read from {files:,} file{'s' if files != 1 else ''}: "
+        f"{result.records:,} record{'s' if result.records != 1 else ''} read from "
+        f"{files:,} file{'s' if files != 1 else ''}: "
         f"{result.valid:,} valid, {result.invalid:,} invalid."
     ]
     groups = result.sorted_groups()

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from dataset_kit.cli import cli
 from tests.conftest import article
@@ -866,3 +867,65 @@ def test_ingest_follows_a_linked_folder_of_pages(runner, tmp_path):
     assert result.exit_code == 0, result.output
     names = [json.loads(line)["source_file"] for line in out.read_text().splitlines()]
     assert names == ["b.txt", "linked/a.txt"]
+
+
+# --- found by a later probe ----------------------------------------------------------
+
+
+def test_content_after_a_json_array_is_a_reject_not_dropped(tmp_path: Path) -> None:
+    source = tmp_path / "arr.json"
+    source.write_text(
+        '[{"id": "a", "title": "T", "text": "x y"}]\n\n[{"id": "b", "title": "T", "text": "z"}]'
+    )
+    result = CliRunner().invoke(cli, ["validate", str(source)])
+    assert result.exit_code == 1, result.output
+    assert "2 records read from 1 file: 1 valid, 1 invalid." in result.output
+    assert "arr.json:3: unexpected content after the top-level JSON array" in result.output
+    out = tmp_path / "ds"
+    result = CliRunner().invoke(cli, ["export", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rejects = [
+        json.loads(line) for line in (tmp_path / "ds.rejects.jsonl").read_text().splitlines()
+    ]
+    assert [r["line"] for r in rejects] == [3]
+    assert '"id": "b"' in rejects[0]["raw"]
+
+
+def test_json_lines_under_a_json_name_gets_a_hint(tmp_path: Path) -> None:
+    source = tmp_path / "lines.json"
+    source.write_text(
+        '{"id": "a", "title": "T", "text": "x"}\n{"id": "b", "title": "T", "text": "y"}\n'
+    )
+    result = CliRunner().invoke(cli, ["validate", str(source)])
+    assert result.exit_code == 1
+    assert "1 record read from 1 file" in result.output
+    assert "name it .jsonl" in result.output
+
+
+def test_an_invalid_schema_is_named(tmp_path: Path) -> None:
+    schema = tmp_path / "mine.schema.json"
+    schema.write_text('{"type": 12, "properties": 5}')
+    source = tmp_path / "a.jsonl"
+    source.write_text('{"id": "a", "title": "T", "text": "x"}\n')
+    for command in (
+        ["validate", str(source)],
+        ["export", str(source), "--out", str(tmp_path / "d")],
+    ):
+        result = CliRunner().invoke(cli, [*command, "--schema", str(schema)])
+        assert result.exit_code == 2
+        assert f"Error: {schema}: schema is invalid against its meta-schema" in result.output
+
+
+def test_publish_refuses_an_export_without_records(tmp_path: Path) -> None:
+    source = tmp_path / "bad.jsonl"
+    source.write_text('{"id": "a"}\n{"id": "b"}\n')
+    out = tmp_path / "empty"
+    result = CliRunner().invoke(cli, ["export", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(
+        cli,
+        ["publish", str(out), "--repo-id", "me/x", "--dry-run"],
+        env={"HF_TOKEN": "hf_fake", "HF_HUB_OFFLINE": "1"},
+    )
+    assert result.exit_code != 0
+    assert "holds no records" in result.output
