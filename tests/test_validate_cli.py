@@ -166,7 +166,7 @@ def test_folders_and_globs(runner, tmp_path, write_jsonl):
     (tmp_path / "corpus" / "notes.md").write_text("ignored: not a corpus file")
     assert "2 records read from 2 files" in run(runner, tmp_path / "corpus").output
     result = run(runner, f"{tmp_path}/corpus/**/*.jsonl")
-    assert "1 records read from 1 file" in result.output
+    assert "1 record read from 1 file" in result.output
 
 
 @pytest.mark.parametrize(
