@@ -18,7 +18,6 @@ error, so a misspelt setting is never silently dropped.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -26,11 +25,7 @@ from typing import Any
 
 from .errors import DatasetKitError
 from .reading import PageOptions
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from .tomlfile import read_toml
 
 CONFIG_NAME = "dataset-kit.toml"
 DEDUP_MODES = ("near", "exact", "off")
@@ -126,16 +121,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
 def load_config(path: str | os.PathLike[str]) -> ExportSettings:
     """Read a ``dataset-kit.toml``; clear errors name the file and the key."""
     config_path = Path(path)
-    try:
-        raw = config_path.read_bytes()
-    except FileNotFoundError:
-        raise DatasetKitError(f"{config_path}: config file not found") from None
-    except OSError as exc:
-        raise DatasetKitError(f"{config_path}: cannot read config: {exc.strerror}") from None
-    try:
-        document = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DatasetKitError(f"{config_path}: not valid TOML: {exc}") from None
+    document = read_toml(config_path)
     export = document.get("export", {})
     card = document.get("card", {})
     if not isinstance(export, dict):
