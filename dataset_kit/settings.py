@@ -10,6 +10,8 @@ it may take and where the manifest records it. Everything else derives from
 
 - the options of ``export`` and ``init`` (``dataset_kit.cli.settings_options``);
 - reading, checking and writing ``dataset-kit.toml`` (:mod:`dataset_kit.config`);
+- the settings table in ``docs/export.md`` (:func:`docs_table`; a test compares the
+  two, and ``python -m dataset_kit.settings docs/export.md`` rewrites the table);
 - which settings the manifest's ``config`` records (a test checks the paths).
 
 So a new setting is one ``setting(...)`` field below plus the code that acts on it.
@@ -18,9 +20,11 @@ This module imports nothing heavy: the CLI builds its options from it at start-u
 
 from __future__ import annotations
 
+import sys
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from .errors import DatasetKitError
@@ -38,6 +42,9 @@ TIMEZONE_HELP = (
     "without it such dates keep only the day."
 )
 SOURCE_HELP = "Publisher name for every record."
+# Where docs/export.md holds the generated table.
+DOCS_BEGIN = "<!-- settings-table: generated from dataset_kit/settings.py, do not edit -->"
+DOCS_END = "<!-- /settings-table -->"
 _INT64 = (-(2**63), 2**63 - 1)
 
 
@@ -329,3 +336,73 @@ def _declared() -> tuple[Setting, ...]:
 
 SETTINGS: tuple[Setting, ...] = _declared()
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+# --------------------------------------------------------------------------- docs table
+
+
+def docs_table(settings: Sequence[Setting] = SETTINGS) -> str:
+    """The Markdown table of the settings in docs/export.md, one row per setting."""
+    rows = ["| flag | config key | default | meaning |", "|---|---|---|---|"]
+    for item in settings:
+        cells = (_docs_flag(item), _docs_key(item), _docs_default(item), item.meaning)
+        rows.append("|" + "|".join(f" {cell} " if cell else " " for cell in cells) + "|")
+    return "\n".join(rows) + "\n"
+
+
+def _docs_flag(item: Setting) -> str:
+    if item.argument:
+        return f"`{item.placeholder}`"
+    shown = item.placeholder or item.metavar or "\\|".join(item.choices)
+    return f"`{item.flag} {shown}`" if item.type is not bool else f"`{item.flag}`"
+
+
+_TOML_NAMES = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    list: "list",
+    dict: "table",
+}
+
+
+def _docs_key(item: Setting) -> str:
+    """The key, and the TOML forms it takes when there are several."""
+    forms = [_TOML_NAMES[t] for t in item.toml_types if not (t is int and float in item.toml_types)]
+    return f"`{item.name}`" + (f" ({' or '.join(forms)})" if len(forms) > 1 else "")
+
+
+def _docs_default(item: Setting) -> str:
+    shown = item.shown_default
+    if isinstance(item.default, (bool, int, float)) or not shown:
+        return shown
+    return f"`{shown}`"
+
+
+def replace_docs_table(text: str, table: str | None = None) -> str:
+    """``text`` (docs/export.md) with the block between the marker comments replaced."""
+    table = docs_table() if table is None else table
+    start = text.index(DOCS_BEGIN) + len(DOCS_BEGIN)
+    end = text.index(DOCS_END, start)
+    return text[:start] + "\n" + table + text[end:]
+
+
+def docs_block(text: str) -> str:
+    """The table text between the marker comments of docs/export.md."""
+    start = text.index(DOCS_BEGIN) + len(DOCS_BEGIN)
+    return text[start : text.index(DOCS_END, start)].lstrip("\n")
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    """``python -m dataset_kit.settings docs/export.md``: rewrite the table in place."""
+    for name in argv or ["docs/export.md"]:
+        path = Path(name)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(replace_docs_table(text), encoding="utf-8")
+        print(f"Rewrote the settings table in {path}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:]))

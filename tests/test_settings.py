@@ -1,6 +1,7 @@
 """Each export setting is declared once (dataset_kit/settings.py): the file that ``init``
 writes reads back to every setting, whatever its strings hold; bad files are clear
-errors naming the file and the key; the manifest agrees with the declaration."""
+errors naming the file and the key; the docs table and the manifest agree with the
+declaration."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from export_helpers import corpus, write_jsonl
 from dataset_kit.cli import cli
 from dataset_kit.config import ExportSettings, load_config, render_config
 from dataset_kit.errors import DatasetKitError
-from dataset_kit.settings import BY_NAME, DEFAULT_SPLIT, SETTINGS
+from dataset_kit.settings import BY_NAME, DEFAULT_SPLIT, SETTINGS, docs_block, docs_table
 
 ROOT = Path(__file__).resolve().parents[1]
 # What a hand-made TOML writer gets wrong: DEL (U+007F) must be escaped, and so must
@@ -150,6 +151,20 @@ def test_flags_win_over_the_file(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert 'dedup = "exact"\n' in result.output and "seed = 4\n" in result.output
     assert 'max_shard_size = "2000000"\n' in result.output
+
+
+def test_docs_table_matches_the_declaration() -> None:
+    """Run `python -m dataset_kit.settings docs/export.md` to rewrite the table."""
+    text = (ROOT / "docs" / "export.md").read_text(encoding="utf-8")
+    assert docs_block(text) == docs_table(), "run: python -m dataset_kit.settings docs/export.md"
+
+
+def test_every_setting_has_a_row_and_its_default() -> None:
+    table = docs_table()
+    for declared in SETTINGS:
+        assert f"`{declared.name}`" in table
+    assert "| `--seed N` | `seed` | 0 |" in table
+    assert "`train=0.9,test=0.1`" in table
 
 
 def test_default_split_is_the_splitters() -> None:
