@@ -12,7 +12,11 @@ it may take and where the manifest records it. Everything else derives from
 - reading, checking and writing ``dataset-kit.toml`` (:mod:`dataset_kit.config`);
 - the settings table in ``docs/export.md`` (:func:`docs_table`; a test compares the
   two, and ``python -m dataset_kit.settings docs/export.md`` rewrites the table);
-- which settings the manifest's ``config`` records (a test checks the paths).
+- where the manifest records each setting (``manifest``: dotted paths in
+  manifest.json). The export still assembles the manifest's ``config`` itself, with
+  values it derives (split names and ratios, the LSH design) in between; a test
+  checks that every declared path is there and that every leaf of ``config`` is a
+  declared setting's or derived, so a new setting cannot go unrecorded unnoticed.
 
 So a new setting is one ``setting(...)`` field below plus the code that acts on it.
 This module imports nothing heavy: the CLI builds its options from it at start-up.
@@ -53,8 +57,10 @@ class Setting:
     """One export setting as every reader of it sees it.
 
     ``name``, ``type`` and ``default`` come from the :class:`ExportSettings` field;
-    the rest is given to :func:`setting`. ``help`` and ``comment`` are shown as
-    written, with ``{default}`` replaced by :attr:`shown_default`.
+    the rest is given to :func:`setting`. Texts are shown as written, except that
+    ``{default}`` in ``help`` becomes :attr:`shown_default`, so the default shown in
+    ``--help`` is the declared one. ``comment`` must stay a comment: TOML comments
+    cannot hold control characters, and it is written as it is.
     """
 
     help: str  # the flag's help text
