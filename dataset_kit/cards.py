@@ -54,6 +54,7 @@ from .statistics import (
     ranked,
     shard_schema,
 )
+from .tomlfile import read_toml
 
 DEFAULT_TEMPLATE = "news_articles.md.j2"
 DEFAULT_CONFIG_FILE = "dataset-kit.toml"
@@ -162,22 +163,8 @@ class CardResult:
 
 def load_card_config(path: str | Path) -> dict[str, Any]:
     """The ``[card]`` table of a ``dataset-kit.toml``, checked (empty when absent)."""
-    import sys
-
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on Python 3.10 only
-        import tomli as tomllib
-
     config_path = Path(path)
-    try:
-        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise CardError(f"{config_path}: config file not found") from exc
-    except UnicodeDecodeError as exc:
-        raise CardError(f"{config_path}: not UTF-8 text ({exc.reason})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise CardError(f"{config_path}: not valid TOML: {exc}") from exc
+    data = read_toml(config_path, error=CardError)
     card = data.get("card", {})
     if not isinstance(card, dict):
         raise CardError(f"{config_path}: `card` must be a table ([card]), not a value")

@@ -17,6 +17,16 @@ import click
 
 from . import __version__
 from .errors import DatasetKitError, KernelMissingWarning
+from .settings import (
+    BY_NAME,
+    DEFAULT_SPLIT,
+    JOBS_HELP,
+    SETTINGS,
+    SOURCE_HELP,
+    TIMEZONE_HELP,
+    ExportSettings,
+    Setting,
+)
 
 _default_show_warning = warnings.showwarning
 
@@ -108,12 +118,6 @@ class _Progress:
             click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
 
 
-_JOBS_HELP = (
-    "Worker processes (0 or less = one per CPU; never more than CPUs or tasks). "
-    "Output is identical for any value."
-)
-
-
 def _note_jobs(jobs: int | None) -> None:
     """Say so on stderr when --jobs is capped at the CPUs (the output does not change)."""
     from .parallel import jobs_note
@@ -123,20 +127,44 @@ def _note_jobs(jobs: int | None) -> None:
         click.echo(note, err=True)
 
 
-_TIMEZONE_HELP = (
-    "IANA zone (e.g. Europe/Berlin) of times the pages give without a zone; "
-    "without it such dates keep only the day."
-)
-_SOURCE_HELP = "Publisher name for every record."
+def settings_option(declared: Setting):  # type: ignore[no-untyped-def]
+    """The Click argument or option of one export setting, from its declaration.
+
+    Options have no Click default (None: "not given"), so that a value from
+    dataset-kit.toml is not overridden by a default; the help texts say the default.
+    """
+    if declared.argument:
+        return click.argument(declared.name, nargs=-1, metavar=declared.metavar)
+    names = [declared.flag, *([declared.short] if declared.short else [])]
+    if declared.type is bool:
+        return click.option(*names, is_flag=True, default=None, help=declared.help_text)
+    if declared.choices:
+        kind: Any = click.Choice(list(declared.choices))
+    elif declared.path:
+        kind = click.Path(file_okay=declared.path == "file", dir_okay=declared.path == "dir")
+    else:
+        kind = declared.type if declared.type in (int, float) else None
+    return click.option(*names, type=kind, metavar=declared.metavar, help=declared.help_text)
 
 
-# For commands that read .txt page dumps besides other inputs.
-_page_timezone_option = click.option(
-    "--timezone", metavar="TZ", help="For .txt page dumps: " + _TIMEZONE_HELP
-)
-_page_source_option = click.option(
-    "--source", metavar="NAME", help="For .txt page dumps: publisher name for every record."
-)
+def settings_options(func):  # type: ignore[no-untyped-def]
+    """The options of ``export`` and ``init``: every setting, and ``--config`` after
+    ``--schema`` (where --help has always listed it)."""
+    options = []
+    for declared in SETTINGS:
+        options.append(settings_option(declared))
+        if declared.name == "schema":
+            options.append(
+                click.option(
+                    "--config",
+                    "config_file",
+                    type=click.Path(dir_okay=False),
+                    help="Settings file (default: ./dataset-kit.toml when it exists).",
+                )
+            )
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 @cli.command()
@@ -159,7 +187,7 @@ _page_source_option = click.option(
     help='Write each invalid record as JSONL: its original line ("raw") with file, line '
     "and errors, ready to fix and feed back (- for standard output).",
 )
-@click.option("--jobs", "-j", type=int, default=1, show_default=True, help=_JOBS_HELP)
+@click.option("--jobs", "-j", type=int, default=1, show_default=True, help=JOBS_HELP)
 @click.option(
     "--engine",
     type=click.Choice(["rust", "python"]),
@@ -168,8 +196,8 @@ _page_source_option = click.option(
     help="rust: jsonschema-rs (fast). python: the reference jsonschema library, to "
     "cross-check a verdict.",
 )
-@_page_timezone_option
-@_page_source_option
+@settings_option(BY_NAME["timezone"])
+@settings_option(BY_NAME["source"])
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; only the exit status tells.")
 def validate(
     inputs: tuple[str, ...],
@@ -423,9 +451,9 @@ def stats(export_dir: str, as_json: bool) -> None:
     help="JSONL file for pages without an article, with the reason "
     "(default: OUT.rejects.jsonl beside the output; - for standard output).",
 )
-@click.option("--timezone", metavar="TZ", help=_TIMEZONE_HELP)
-@click.option("--source", metavar="NAME", help=_SOURCE_HELP)
-@click.option("--jobs", "-j", type=int, default=1, show_default=True, help=_JOBS_HELP)
+@click.option("--timezone", metavar="TZ", help=TIMEZONE_HELP)
+@click.option("--source", metavar="NAME", help=SOURCE_HELP)
+@click.option("--jobs", "-j", type=int, default=1, show_default=True, help=JOBS_HELP)
 @click.option(
     "--keep-boilerplate",
     is_flag=True,
@@ -479,79 +507,8 @@ def ingest(
     sys.exit(0 if summary.written else 1)
 
 
-def _export_options(func):  # type: ignore[no-untyped-def]
-    """The options shared by ``export`` and ``init`` (the settings of dataset-kit.toml)."""
-    options = [
-        click.argument("inputs", nargs=-1, metavar="[INPUT]..."),
-        click.option("--out", "-o", type=click.Path(file_okay=False), help="Export folder DIR."),
-        click.option(
-            "--schema",
-            type=click.Path(dir_okay=False),
-            help="JSON schema of one record (default: the bundled article schema).",
-        ),
-        click.option(
-            "--config",
-            "config_file",
-            type=click.Path(dir_okay=False),
-            help="Settings file (default: ./dataset-kit.toml when it exists).",
-        ),
-        click.option(
-            "--split",
-            metavar="NAME=RATIO,...",
-            help="Named splits and ratios, e.g. train=0.8,validation=0.1,test=0.1 "
-            "[default: train=0.9,test=0.1].",
-        ),
-        click.option(
-            "--split-by-date",
-            metavar="FIELD:CUTOFF[,CUTOFF...]",
-            help="Temporal split, e.g. published_at:2024-01-01: earlier records go to the "
-            "first split; undated ones too.",
-        ),
-        click.option("--stratify", metavar="FIELD", help="Keep the ratios within each value."),
-        click.option(
-            "--group-by", metavar="FIELD", help="Keep all records sharing a value in one split."
-        ),
-        click.option("--seed", type=int, help="Seed of the split hash [default: 0]."),
-        click.option(
-            "--dedup",
-            type=click.Choice(["near", "exact", "off"]),
-            help="near: drop exact copies and cluster near-duplicates; exact: only drop "
-            "copies; off: keep everything [default: near].",
-        ),
-        click.option(
-            "--near-threshold",
-            type=float,
-            help="Similarity from which texts are near-duplicates [default: 0.8].",
-        ),
-        click.option(
-            "--near-keep",
-            type=click.Choice(["cluster", "one"]),
-            help="cluster: keep each near-duplicate cluster whole in one split; one: keep "
-            "only its representative [default: cluster].",
-        ),
-        click.option(
-            "--max-shard-size",
-            metavar="SIZE",
-            help="Largest shard on disk, e.g. 500MB, 2GB, 256MiB [default: 500MB].",
-        ),
-        _page_timezone_option,
-        _page_source_option,
-        click.option("--jobs", "-j", type=int, help=_JOBS_HELP + " [default: 1]"),
-        click.option(
-            "--allow-empty",
-            is_flag=True,
-            default=None,
-            help="Let an export with no valid records replace an earlier export that has "
-            "some (refused otherwise).",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
 def _export_settings(config_file: str | None, **flags: object):  # type: ignore[no-untyped-def]
-    from .config import ExportSettings, find_config, load_config
+    from .config import find_config, load_config
 
     path = find_config(config_file)
     settings = load_config(path) if path is not None else ExportSettings()
@@ -559,7 +516,7 @@ def _export_settings(config_file: str | None, **flags: object):  # type: ignore[
 
 
 @cli.command()
-@_export_options
+@settings_options
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 def export(config_file: str | None, quiet: bool, **flags: object) -> None:
     """Export a validated, deduplicated, leak-free dataset as Parquet shards.
@@ -600,7 +557,7 @@ def export(config_file: str | None, quiet: bool, **flags: object) -> None:
 
 
 @cli.command()
-@_export_options
+@settings_options
 @click.option(
     "--file",
     "target",
@@ -627,7 +584,6 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
 
     from .atomic import STDOUT, atomic_write_text, refuse_overlaps
     from .config import render_config
-    from .splitting import DEFAULT_SPLIT
 
     settings, _ = _export_settings(config_file, **flags)
     settings = settings.check()

@@ -38,16 +38,12 @@ naming the file and the key, when the rules are loaded: at import of
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from ..tomlfile import read_toml
 
 RULES_DIR = Path(__file__).with_name("furniture_rules")
 COMMON = "common.toml"
@@ -152,12 +148,9 @@ def _read_folder(folder: Path) -> dict[str, dict[str, Any]]:
         raise FurnitureRulesError(f"furniture rules: {folder} holds no {COMMON}")
     files = {}
     for path in paths:
-        try:
-            files[path.name] = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise FurnitureRulesError(
-                f"furniture rules {path.name}: not valid TOML: {exc}"
-            ) from exc
+        files[path.name] = read_toml(
+            path, label=f"furniture rules {path.name}", error=FurnitureRulesError
+        )
     return files
 
 
