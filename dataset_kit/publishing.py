@@ -52,9 +52,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from . import __version__
+from .cards import FrontMatterError, read_front_matter
 from .errors import DatasetKitError
 from .manifest import FileEntry, Manifest, load_manifest, verify_files
 
@@ -75,7 +74,6 @@ MANAGED_FOLDERS = ("data", "assets")
 # digits, '_', '.', '-', not starting or ending with '.' or '-', without '--' or '..'.
 _NAME = r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]{0,94}[A-Za-z0-9_])?"
 _REPO_ID = re.compile(rf"({_NAME})/({_NAME})")
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 
 
 # -- errors ---------------------------------------------------------------------------
@@ -422,25 +420,27 @@ def is_published_path(path: str) -> bool:
 
 
 def read_card_metadata(readme: Path) -> tuple[dict[str, Any] | None, list[str]]:
-    """The YAML front matter of a dataset card, and problems reading it."""
+    """The YAML front matter of a dataset card, and problems reading it.
+
+    Read as the Hub reads it, by the function ``card`` reads it with
+    (:func:`dataset_kit.cards.read_front_matter`), so what preflight checks is the
+    metadata the Hub will see.
+    """
     try:
         text = readme.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None, ["README.md: missing (run `dataset-kit card` or `export` to write it)"]
     except UnicodeDecodeError as exc:
         return None, [f"README.md: not UTF-8 text ({exc})"]
-    match = _FRONT_MATTER.match(text)
-    if match is None:
-        return None, ["README.md: no YAML metadata block (--- ... ---) at the top"]
     try:
-        data = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 2}" if mark is not None else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        return None, [f"README.md{where}: invalid YAML metadata: {reason}"]
-    if not isinstance(data, dict):
-        return None, ["README.md: the YAML metadata must be a mapping"]
+        data, _ = read_front_matter(text)
+    except FrontMatterError as exc:
+        if exc.problem is None:
+            return None, ["README.md: the YAML metadata must be a mapping"]
+        where = f" line {exc.line}" if exc.line is not None else ""
+        return None, [f"README.md{where}: invalid YAML metadata: {exc.problem}"]
+    if data is None:
+        return None, ["README.md: no YAML metadata block (--- ... ---) at the top"]
     return data, []
 
 
