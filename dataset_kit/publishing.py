@@ -331,14 +331,20 @@ def _retry_after(headers: Any) -> float | None:
 
 
 def _classify(exc: BaseException) -> _Failure | None:
-    """What kind of failure ``exc`` is, or None when it is not a Hub/network failure."""
-    import httpx2
+    """What kind of failure ``exc`` is, or None when it is not a Hub/network failure.
+
+    Transport errors are matched against the HTTP client module that ``huggingface_hub``
+    itself uses and re-exports as ``huggingface_hub.utils.httpx`` (``httpx2`` in its 2.x
+    releases), so they match whichever client it raises from, and dataset-kit depends
+    on no HTTP client of its own.
+    """
     from huggingface_hub.errors import (
         HfHubHTTPError,
         OfflineModeIsEnabled,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
+    from huggingface_hub.utils import httpx as http_client
 
     for err in _chain(exc):
         if isinstance(err, OfflineModeIsEnabled):
@@ -362,13 +368,13 @@ def _classify(exc: BaseException) -> _Failure | None:
             if status == 408 or status >= 500:
                 return _Failure("server", text, status, _retry_after(err.response.headers))
             return _Failure("rejected", text, status)
-        if isinstance(err, httpx2.UnsupportedProtocol):
+        if isinstance(err, http_client.UnsupportedProtocol):
             return _Failure("rejected", f"bad endpoint URL: {err}")
-        if isinstance(err, httpx2.TransportError):
+        if isinstance(err, http_client.TransportError):
             return _Failure("network", f"connection problem: {type(err).__name__}: {err}")
         if isinstance(err, (ConnectionError, TimeoutError)):
             # hf_xet, which uploads the files on the Hub's default path, reports a lost
-            # or refused connection as a plain ConnectionError, not an httpx2 error.
+            # or refused connection as a plain ConnectionError, not an HTTP client error.
             return _Failure("network", f"connection problem: {type(err).__name__}: {err}")
         if isinstance(err, json.JSONDecodeError):
             return _Failure("server", "the Hub sent an answer that is not valid JSON")
@@ -626,13 +632,13 @@ def _bound_requests(seconds: float) -> None:
     The client's requests are built with ``timeout=None`` (no limit), some with an
     explicit ``timeout=None`` that would override a client default, so the bound is set
     on each request by a request hook, which runs after the request is built and before
-    it is sent. A timeout is a ``httpx2.TimeoutException``, a transport error, so it is
-    classified as a network failure and retried like a dropped connection.
+    it is sent. A timeout is the client's ``TimeoutException``, a transport error, so it
+    is classified as a network failure and retried like a dropped connection.
     """
-    import httpx2
     from huggingface_hub.utils import _http, set_client_factory
+    from huggingface_hub.utils import httpx as http_client
 
-    limit = httpx2.Timeout(seconds, connect=min(seconds, 10.0)).as_dict()
+    limit = http_client.Timeout(seconds, connect=min(seconds, 10.0)).as_dict()
 
     def bound(request: Any) -> None:
         current = request.extensions.get("timeout") or {}
