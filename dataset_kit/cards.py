@@ -35,10 +35,12 @@ text into a keep section, or ``force=True`` / ``--force`` to discard it).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.resources
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,11 +129,25 @@ _KEEP_BLOCK = re.compile(
 # nobody has written yet; it never reaches the file.
 _PLACEHOLDER = "\x00dataset-kit:placeholder\x00"
 _DIGEST_LINE = re.compile(r"<!-- dataset-kit:card digest=(?P<digest>[0-9a-f]+)[^>]*-->\n?")
-_FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\r?\n(?P<yaml>.*?)(?:\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
 
 
 class CardError(DatasetKitError):
     """The card cannot be written: bad config or template, or hand edits would be lost."""
+
+
+class FrontMatterError(CardError):
+    """README.md has a front matter block, but it is not a YAML mapping of keys.
+
+    ``problem`` is YAML's description of the syntax error (None when the YAML parses but
+    is not a mapping); ``line`` is the line of README.md it points at, when YAML gives one.
+    """
+
+    def __init__(self, problem: str | None, line: int | None = None) -> None:
+        self.problem = problem
+        self.line = line
+        where = f" line {line}" if line is not None else ""
+        reason = f"does not parse: {problem}" if problem else "must be a mapping of keys"
+        super().__init__(f"{README}{where}: the YAML front matter {reason}")
 
 
 class UnmarkedEditsError(CardError):
@@ -280,18 +296,57 @@ def _content_hash(text: str) -> str:
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     """``(metadata, body)`` of a card; ``({}, text)`` when it has no front matter."""
-    import yaml
+    metadata, body = read_front_matter(text)
+    return metadata or {}, body
 
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        return {}, text
+
+def read_front_matter(text: str) -> tuple[dict[str, Any] | None, str]:
+    """``(metadata, body)`` of a card as the Hub reads it; ``(None, text)`` without a block.
+
+    The block is found by ``huggingface_hub``'s ``RepoCard``, whose pattern is the Hub
+    server's, so ``card``, ``export`` and ``publish`` agree with each other and with the
+    Hub on where the metadata ends (hand-written patterns did not: a blank line before
+    the block, an indented ``---`` in a block scalar, a value ending in ``---``). A
+    leading byte order mark is skipped, as the Hub and ``RepoCard.load`` skip it. The
+    mapping is the YAML as written, in its order, null values included (``RepoCard``'s
+    plain ``CardData`` holds it verbatim; ``DatasetCard``'s would rename and drop keys,
+    and the card keeps unknown keys as they are). The body is the text after the closing
+    ``---`` line, verbatim. Raises :class:`FrontMatterError` for a block that is not a
+    YAML mapping.
+    """
+    import yaml
+    from huggingface_hub import RepoCard
+
+    content = text.removeprefix("\ufeff")
     try:
-        metadata = yaml.safe_load(match.group("yaml")) or {}
+        with _quiet_repocard():
+            card = RepoCard(content)
     except yaml.YAMLError as exc:
-        raise CardError(f"{README}: the YAML front matter does not parse: {exc}") from exc
-    if not isinstance(metadata, dict):
-        raise CardError(f"{README}: the YAML front matter must be a mapping of keys")
-    return metadata, text[match.end() :]
+        mark = getattr(exc, "problem_mark", None)
+        # The first --- of the text opens the block; mark.line counts from the next line.
+        opening = content.count("\n", 0, content.index("---")) + 1
+        line = opening + 1 + mark.line if mark is not None else None
+        raise FrontMatterError(getattr(exc, "problem", None) or str(exc), line) from exc
+    except (ValueError, TypeError) as exc:
+        # ValueError: not a mapping; TypeError: a mapping with keys that are not strings.
+        raise FrontMatterError(None) from exc
+    if len(card.text) == len(content):
+        return None, text
+    return dict(vars(card.data)), card.text
+
+
+@contextlib.contextmanager
+def _quiet_repocard() -> Iterator[None]:
+    """Silence ``RepoCard``'s warning that a card has no metadata block: whether that is a
+    problem is for the caller to say (``publish`` does; ``card`` does not mind)."""
+    import logging
+
+    logger = logging.getLogger("huggingface_hub.repocard")
+    disabled, logger.disabled = logger.disabled, True
+    try:
+        yield
+    finally:
+        logger.disabled = disabled
 
 
 def keep_blocks(body: str) -> list[_KeepBlock]:

@@ -52,9 +52,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from . import __version__
+from .cards import FrontMatterError, read_front_matter
 from .errors import DatasetKitError
 from .manifest import FileEntry, Manifest, load_manifest, verify_files
 
@@ -75,7 +74,6 @@ MANAGED_FOLDERS = ("data", "assets")
 # digits, '_', '.', '-', not starting or ending with '.' or '-', without '--' or '..'.
 _NAME = r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]{0,94}[A-Za-z0-9_])?"
 _REPO_ID = re.compile(rf"({_NAME})/({_NAME})")
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 
 
 # -- errors ---------------------------------------------------------------------------
@@ -333,14 +331,20 @@ def _retry_after(headers: Any) -> float | None:
 
 
 def _classify(exc: BaseException) -> _Failure | None:
-    """What kind of failure ``exc`` is, or None when it is not a Hub/network failure."""
-    import httpx2
+    """What kind of failure ``exc`` is, or None when it is not a Hub/network failure.
+
+    Transport errors are matched against the HTTP client module that ``huggingface_hub``
+    itself uses and re-exports as ``huggingface_hub.utils.httpx`` (``httpx2`` in its 2.x
+    releases), so they match whichever client it raises from, and dataset-kit depends
+    on no HTTP client of its own.
+    """
     from huggingface_hub.errors import (
         HfHubHTTPError,
         OfflineModeIsEnabled,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
+    from huggingface_hub.utils import httpx as http_client
 
     for err in _chain(exc):
         if isinstance(err, OfflineModeIsEnabled):
@@ -364,13 +368,13 @@ def _classify(exc: BaseException) -> _Failure | None:
             if status == 408 or status >= 500:
                 return _Failure("server", text, status, _retry_after(err.response.headers))
             return _Failure("rejected", text, status)
-        if isinstance(err, httpx2.UnsupportedProtocol):
+        if isinstance(err, http_client.UnsupportedProtocol):
             return _Failure("rejected", f"bad endpoint URL: {err}")
-        if isinstance(err, httpx2.TransportError):
+        if isinstance(err, http_client.TransportError):
             return _Failure("network", f"connection problem: {type(err).__name__}: {err}")
         if isinstance(err, (ConnectionError, TimeoutError)):
             # hf_xet, which uploads the files on the Hub's default path, reports a lost
-            # or refused connection as a plain ConnectionError, not an httpx2 error.
+            # or refused connection as a plain ConnectionError, not an HTTP client error.
             return _Failure("network", f"connection problem: {type(err).__name__}: {err}")
         if isinstance(err, json.JSONDecodeError):
             return _Failure("server", "the Hub sent an answer that is not valid JSON")
@@ -422,25 +426,27 @@ def is_published_path(path: str) -> bool:
 
 
 def read_card_metadata(readme: Path) -> tuple[dict[str, Any] | None, list[str]]:
-    """The YAML front matter of a dataset card, and problems reading it."""
+    """The YAML front matter of a dataset card, and problems reading it.
+
+    Read as the Hub reads it, by the function ``card`` reads it with
+    (:func:`dataset_kit.cards.read_front_matter`), so what preflight checks is the
+    metadata the Hub will see.
+    """
     try:
         text = readme.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None, ["README.md: missing (run `dataset-kit card` or `export` to write it)"]
     except UnicodeDecodeError as exc:
         return None, [f"README.md: not UTF-8 text ({exc})"]
-    match = _FRONT_MATTER.match(text)
-    if match is None:
-        return None, ["README.md: no YAML metadata block (--- ... ---) at the top"]
     try:
-        data = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 2}" if mark is not None else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        return None, [f"README.md{where}: invalid YAML metadata: {reason}"]
-    if not isinstance(data, dict):
-        return None, ["README.md: the YAML metadata must be a mapping"]
+        data, _ = read_front_matter(text)
+    except FrontMatterError as exc:
+        if exc.problem is None:
+            return None, ["README.md: the YAML metadata must be a mapping"]
+        where = f" line {exc.line}" if exc.line is not None else ""
+        return None, [f"README.md{where}: invalid YAML metadata: {exc.problem}"]
+    if data is None:
+        return None, ["README.md: no YAML metadata block (--- ... ---) at the top"]
     return data, []
 
 
@@ -635,13 +641,13 @@ def _bound_requests(seconds: float) -> None:
     The client's requests are built with ``timeout=None`` (no limit), some with an
     explicit ``timeout=None`` that would override a client default, so the bound is set
     on each request by a request hook, which runs after the request is built and before
-    it is sent. A timeout is a ``httpx2.TimeoutException``, a transport error, so it is
-    classified as a network failure and retried like a dropped connection.
+    it is sent. A timeout is the client's ``TimeoutException``, a transport error, so it
+    is classified as a network failure and retried like a dropped connection.
     """
-    import httpx2
     from huggingface_hub.utils import _http, set_client_factory
+    from huggingface_hub.utils import httpx as http_client
 
-    limit = httpx2.Timeout(seconds, connect=min(seconds, 10.0)).as_dict()
+    limit = http_client.Timeout(seconds, connect=min(seconds, 10.0)).as_dict()
 
     def bound(request: Any) -> None:
         current = request.extensions.get("timeout") or {}
