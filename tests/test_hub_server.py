@@ -7,8 +7,8 @@ import base64
 import hashlib
 import json
 
-import httpx2
 import pytest
+from huggingface_hub.utils import httpx as httpx2  # the client huggingface_hub uses
 
 from tests.hub_server import HubServer
 

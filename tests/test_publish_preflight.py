@@ -345,8 +345,8 @@ def test_human_bytes(n, text):
 
 
 def _http_error(status: int, headers: dict[str, str] | None = None, code: str | None = None):
-    import httpx2
     from huggingface_hub.utils import hf_raise_for_status
+    from huggingface_hub.utils import httpx as httpx2
 
     request = httpx2.Request("POST", "http://127.0.0.1:1/api/datasets/a/b/commit/main")
     all_headers = dict(headers or {})
@@ -393,7 +393,7 @@ def test_retry_after_and_ratelimit_headers():
 
 
 def test_wrapped_and_network_failures_are_classified():
-    import httpx2
+    from huggingface_hub.utils import httpx as httpx2
 
     try:
         try:
