@@ -549,6 +549,8 @@ def export(config_file: str | None, quiet: bool, **flags: object) -> None:
         click.echo(f"Using settings from {path}", err=True)
     if not quiet:
         _note_jobs(settings.jobs)
+        for note in settings.ignored():
+            click.echo(f"Note: {note}.", err=True)
     progress = _Progress("read", enabled=not quiet)
     result = run_export(settings=settings, progress=progress)
     progress.done()

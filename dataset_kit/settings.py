@@ -318,6 +318,22 @@ class ExportSettings:
             )
         return self
 
+    def ignored(self) -> list[str]:
+        """Settings given that this combination does not use, each as a sentence: the
+        export runs without them, and saying so beats a silent surprise."""
+        notes = []
+        if self.split_by_date and self.split and "=" in str(self.split):
+            notes.append(
+                "--split ratios are not used with --split-by-date: the cutoffs decide each "
+                "record's split, and --split only names the splits"
+            )
+        if self.dedup != "near":
+            if self.near_keep != BY_NAME["near_keep"].default:
+                notes.append(f"--near-keep has no effect with --dedup {self.dedup}")
+            if self.near_threshold != BY_NAME["near_threshold"].default:
+                notes.append(f"--near-threshold has no effect with --dedup {self.dedup}")
+        return notes
+
     def page_options(self) -> PageOptions:
         """How ``.txt`` page dumps among the inputs are ingested."""
         return PageOptions(timezone=self.timezone, source=self.source)

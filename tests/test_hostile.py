@@ -929,3 +929,25 @@ def test_publish_refuses_an_export_without_records(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "holds no records" in result.output
+
+
+@pytest.mark.parametrize(
+    ("flags", "note"),
+    [
+        (
+            ["--split-by-date", "published_at:2023-01-01", "--split", "train=0.5,test=0.5"],
+            "--split ratios are not used with --split-by-date",
+        ),
+        (
+            ["--dedup", "exact", "--near-keep", "one"],
+            "--near-keep has no effect with --dedup exact",
+        ),
+        (["--dedup", "off", "--near-threshold", "0.9"], "--near-threshold has no effect"),
+    ],
+)
+def test_settings_that_do_nothing_are_named(tmp_path: Path, flags: list[str], note: str) -> None:
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(article(n)) + "\n" for n in range(5)))
+    result = CliRunner().invoke(cli, ["export", str(source), "--out", str(tmp_path / "d"), *flags])
+    assert result.exit_code == 0, result.output
+    assert f"Note: {note}" in result.output
