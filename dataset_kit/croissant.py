@@ -134,7 +134,42 @@ def build_croissant(
     field_descriptions: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The Croissant document for the shards listed in ``manifest``."""
-    descriptions = field_descriptions or {}
+    document: dict[str, Any] = {
+        "@context": CONTEXT,
+        "@type": "sc:Dataset",
+        "conformsTo": CONFORMS_TO,
+        "name": name,
+        "description": description,
+        "distribution": _distribution(manifest),
+        "recordSet": [
+            {
+                "@type": "cr:RecordSet",
+                "@id": RECORD_SET_ID,
+                "name": RECORD_SET_ID,
+                "description": "One record per article, over all splits.",
+                "field": _fields(arrow_schema, field_descriptions or {}),
+            }
+        ],
+    }
+    if license_id:
+        document["license"] = _LICENSE_URLS.get(license_id, license_id)
+    if url:
+        document["url"] = url
+    if citation:
+        document["citeAs"] = citation
+    if keywords:
+        document["keywords"] = list(keywords)
+    if languages:
+        document["inLanguage"] = list(languages)
+    return document
+
+
+def _distribution(manifest: Manifest) -> list[dict[str, Any]]:
+    """One ``cr:FileObject`` per shard (so each can be verified), then the file set.
+
+    The record set reads from the ``cr:FileSet``, since a record set has one source
+    and the rows are spread over several shards.
+    """
     distribution: list[dict[str, Any]] = []
     for entry in ordered_data_files(manifest):
         distribution.append(
@@ -159,6 +194,14 @@ def build_croissant(
             "includes": "data/*.parquet",
         }
     )
+    return distribution
+
+
+def _fields(arrow_schema: Any, descriptions: dict[str, str]) -> list[dict[str, Any]]:
+    """A ``cr:Field`` per Parquet column, and the ``split`` field unless a column has it.
+
+    The split is not stored in the rows; it is read from each shard's file name.
+    """
     fields: list[dict[str, Any]] = []
     for arrow_field in arrow_schema:
         data_type, repeated = arrow_to_croissant_type(arrow_field.type)
@@ -191,34 +234,7 @@ def build_croissant(
                 },
             }
         )
-    document: dict[str, Any] = {
-        "@context": CONTEXT,
-        "@type": "sc:Dataset",
-        "conformsTo": CONFORMS_TO,
-        "name": name,
-        "description": description,
-        "distribution": distribution,
-        "recordSet": [
-            {
-                "@type": "cr:RecordSet",
-                "@id": RECORD_SET_ID,
-                "name": RECORD_SET_ID,
-                "description": "One record per article, over all splits.",
-                "field": fields,
-            }
-        ],
-    }
-    if license_id:
-        document["license"] = _LICENSE_URLS.get(license_id, license_id)
-    if url:
-        document["url"] = url
-    if citation:
-        document["citeAs"] = citation
-    if keywords:
-        document["keywords"] = list(keywords)
-    if languages:
-        document["inLanguage"] = list(languages)
-    return document
+    return fields
 
 
 def croissant_bytes(document: dict[str, Any]) -> bytes:
