@@ -894,22 +894,11 @@ def write_card(
     :class:`CardError`
     for an invalid config value or template, or when hand edits would be lost.
     """
-    from .croissant import build_croissant, write_croissant
-    from .vocabulary import check_card_metadata
-
     export_dir = Path(export_dir)
     card_config = check_card_config(dict(card_config or {}))
     manifest = load_manifest(export_dir)
-    warnings: list[str] = []
-
     previous_path = previous_card if previous_card is not None else export_dir / README
-    previous_meta: dict[str, Any] = {}
-    previous_blocks: list[_KeepBlock] = []
-    if previous_path.is_file():
-        old_text = previous_path.read_text(encoding="utf-8")
-        previous_meta, old_body = split_front_matter(old_text)
-        _check_unmarked_edits(old_body, force=force)
-        previous_blocks = keep_blocks(old_body)
+    previous_meta, previous_blocks = _previous_card(previous_path, force=force)
 
     from .charts import import_in_background
 
@@ -917,30 +906,7 @@ def write_card(
     stats = statistics if statistics is not None else compute_statistics(export_dir, manifest)
     arrow_schema = shard_schema(export_dir, manifest)
     metadata = build_metadata(stats, arrow_schema, card_config, previous_meta)
-
-    problems = check_card_metadata(metadata, require_license=False)
-    if problems:
-        raise CardError("the card metadata is not valid for the Hub:\n  " + "\n  ".join(problems))
-    if not metadata.get("license"):
-        warnings.append(
-            "no license: set `license` in the [card] table of dataset-kit.toml "
-            "(publish refuses a dataset without one)"
-        )
-    if not card_config.get("repo_id"):
-        warnings.append("no repo_id in [card]: the card's load snippet says OWNER/NAME")
-    empty = [name for name, split in stats.splits.items() if not split.rows]
-    if empty and len(empty) < len(stats.splits):
-        warnings.append(
-            f"split{'s' if len(empty) > 1 else ''} {', '.join(empty)} holds no records: left "
-            "out of the card's configs and dataset_info (`load_dataset` cannot load an "
-            "empty split)"
-        )
-    unmapped = card_languages(stats)[1]
-    if unmapped and not card_config.get("language"):
-        warnings.append(
-            "language tags that are not Hub language codes were left out of the card's "
-            "`language`: " + ", ".join(unmapped)
-        )
+    warnings = _metadata_warnings(metadata, card_config, stats)
 
     drawn = _draw_charts(stats)
     charts = {name: path for name, (path, _) in drawn.items()}
@@ -962,6 +928,88 @@ def write_card(
             "card sections not written yet (fill them in README.md or in the [card] "
             "table): " + ", ".join(merged.placeholders)
         )
+    croissant = _card_croissant(
+        manifest, arrow_schema, metadata, card_config, stats, merged, context
+    )
+
+    # Everything is computed; only now is anything written.
+    readme = _write_card_files(export_dir, manifest, drawn, metadata, body, croissant)
+    return CardResult(
+        readme=readme,
+        files=[README, *charts.values(), "croissant.json"],
+        metadata=metadata,
+        statistics=stats,
+        warnings=warnings,
+        kept_sections=merged.kept,
+    )
+
+
+def _previous_card(path: Path, *, force: bool) -> tuple[dict[str, Any], list[_KeepBlock]]:
+    """The front matter and keep blocks of the card to carry over (none if no file).
+
+    Raises :class:`CardError` when its body was edited outside the keep markers, unless
+    ``force``: regenerating would lose those edits.
+    """
+    if not path.is_file():
+        return {}, []
+    previous_meta, old_body = split_front_matter(path.read_text(encoding="utf-8"))
+    _check_unmarked_edits(old_body, force=force)
+    return previous_meta, keep_blocks(old_body)
+
+
+def _metadata_warnings(
+    metadata: dict[str, Any], card_config: dict[str, Any], stats: DatasetStatistics
+) -> list[str]:
+    """Check the front matter against the Hub's vocabularies; warn about what is missing.
+
+    An invalid value raises :class:`CardError` here, before anything is written or
+    uploaded; what is only incomplete (no license, no repo_id, empty splits, language
+    tags the Hub does not know) is a warning.
+    """
+    from .vocabulary import check_card_metadata
+
+    problems = check_card_metadata(metadata, require_license=False)
+    if problems:
+        raise CardError("the card metadata is not valid for the Hub:\n  " + "\n  ".join(problems))
+    warnings: list[str] = []
+    if not metadata.get("license"):
+        warnings.append(
+            "no license: set `license` in the [card] table of dataset-kit.toml "
+            "(publish refuses a dataset without one)"
+        )
+    if not card_config.get("repo_id"):
+        warnings.append("no repo_id in [card]: the card's load snippet says OWNER/NAME")
+    empty = [name for name, split in stats.splits.items() if not split.rows]
+    if empty and len(empty) < len(stats.splits):
+        warnings.append(
+            f"split{'s' if len(empty) > 1 else ''} {', '.join(empty)} holds no records: left "
+            "out of the card's configs and dataset_info (`load_dataset` cannot load an "
+            "empty split)"
+        )
+    unmapped = card_languages(stats)[1]
+    if unmapped and not card_config.get("language"):
+        warnings.append(
+            "language tags that are not Hub language codes were left out of the card's "
+            "`language`: " + ", ".join(unmapped)
+        )
+    return warnings
+
+
+def _card_croissant(
+    manifest: Manifest,
+    arrow_schema: Any,
+    metadata: dict[str, Any],
+    card_config: dict[str, Any],
+    stats: DatasetStatistics,
+    merged: MergedBody,
+    context: dict[str, Any],
+) -> dict[str, Any]:
+    """The Croissant document, described with the same words as the card.
+
+    The description is the configured one, else the card's summary section when it
+    was written, else a sentence with the number of articles.
+    """
+    from .croissant import build_croissant
 
     summary = merged.texts.get("summary") if "summary" not in merged.placeholders else None
     field_descriptions = {row["name"]: row["description"] for row in context["fields"]}
@@ -983,11 +1031,27 @@ def write_card(
     )
     if card_config.get("version"):
         croissant["version"] = card_config["version"]
+    return croissant
 
-    # Everything is computed; only now is anything written. Charts of an earlier card
-    # that this one does not draw are removed with their manifest entries.
+
+def _write_card_files(
+    export_dir: Path,
+    manifest: Manifest,
+    drawn: dict[str, tuple[str, bytes]],
+    metadata: dict[str, Any],
+    body: str,
+    croissant: dict[str, Any],
+) -> Path:
+    """Write the charts, README.md and croissant.json, and record them in the manifest.
+
+    Charts of an earlier card that this one does not draw are removed with their
+    manifest entries. Returns the path of README.md.
+    """
+    from .croissant import write_croissant
+
+    charts = [path for path, _ in drawn.values()]
     for entry in [f for f in manifest.files if f.role == "asset"]:
-        if entry.path not in charts.values():
+        if entry.path not in charts:
             (export_dir / entry.path).unlink(missing_ok=True)
     manifest.drop_files("asset")
     for path, png in drawn.values():
@@ -996,20 +1060,12 @@ def write_card(
     atomic_write_text(readme, dump_front_matter(metadata) + body)
     write_croissant(export_dir, croissant)
 
-    written = [README, *charts.values(), "croissant.json"]
     manifest.set_file(describe_file(export_dir, README, "card"))
-    for path in charts.values():
+    for path in charts:
         manifest.set_file(describe_file(export_dir, path, "asset"))
     manifest.set_file(describe_file(export_dir, "croissant.json", "metadata"))
     write_manifest(export_dir, manifest)
-    return CardResult(
-        readme=readme,
-        files=written,
-        metadata=metadata,
-        statistics=stats,
-        warnings=warnings,
-        kept_sections=merged.kept,
-    )
+    return readme
 
 
 def _insert_digest(body: str) -> str:
