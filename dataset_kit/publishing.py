@@ -1005,33 +1005,56 @@ def _plan(
         user=None,
     )
     if offline:
-        plan.offline = True
-        plan.changes, _ = diff(root, files, {})
-        plan.notes.append(
-            "offline mode (HF_HUB_OFFLINE): the Hub was not contacted; the plan assumes "
-            "an empty repo"
-        )
-        plan.blockers.append("offline mode is on (HF_HUB_OFFLINE): unset it to publish")
+        _plan_offline(plan)
         return plan, session
+    _check_token(session, plan, secret)
+    _compare_with_repo(session, plan)
+    return plan, session
 
+
+def _plan_offline(plan: PublishPlan) -> None:
+    """Fill in the plan without contacting the Hub (HF_HUB_OFFLINE): all files are new.
+
+    The plan is still shown (``--dry-run`` works offline), but a blocker stops the upload.
+    """
+    plan.offline = True
+    plan.changes, _ = diff(plan.export_dir, plan.files, {})
+    plan.notes.append(
+        "offline mode (HF_HUB_OFFLINE): the Hub was not contacted; the plan assumes an empty repo"
+    )
+    plan.blockers.append("offline mode is on (HF_HUB_OFFLINE): unset it to publish")
+
+
+def _check_token(session: _Session, plan: PublishPlan, secret: str | None) -> None:
+    """Record whose token it is and its role; block when there is none or it is read-only.
+
+    This is checked before the repo is looked at, so that a missing token is reported
+    as such rather than as a missing (private) repo.
+    """
     if secret is None:
         plan.blockers.append("no token: pass --token, set HF_TOKEN or log in with `hf auth login`")
         plan.notes.append("no token: a private repo looks like a missing one")
-    else:
-        try:
-            identity = session.whoami()
-        except (HubRejectedError, HubNotFoundError):
-            # A mirror or self-hosted hub without whoami: the writes will tell.
-            identity = {}
-            plan.notes.append("could not check the token (no whoami endpoint)")
-        plan.user = identity.get("name")
-        access = (identity.get("auth") or {}).get("accessToken") or {}
-        plan.token_role = access.get("role")
-        if plan.token_role == "read":
-            plan.blockers.append(
-                "the token is read-only: publishing needs a token with write access"
-            )
+        return
+    try:
+        identity = session.whoami()
+    except (HubRejectedError, HubNotFoundError):
+        # A mirror or self-hosted hub without whoami: the writes will tell.
+        identity = {}
+        plan.notes.append("could not check the token (no whoami endpoint)")
+    plan.user = identity.get("name")
+    access = (identity.get("auth") or {}).get("accessToken") or {}
+    plan.token_role = access.get("role")
+    if plan.token_role == "read":
+        plan.blockers.append("the token is read-only: publishing needs a token with write access")
 
+
+def _compare_with_repo(session: _Session, plan: PublishPlan) -> None:
+    """Find the repo and the head of the revision; split the files into changes and unchanged.
+
+    A repo that does not exist yet gets every file (and only on the default revision);
+    ``--private`` against an existing public repo is a blocker.
+    """
+    repo_id, revision, root, files = plan.repo_id, plan.revision, plan.export_dir, plan.files
     exists, repo_private, head = session.repo_state(repo_id, DEFAULT_REVISION)
     plan.repo_exists, plan.repo_private = exists, repo_private
     if not exists:
@@ -1041,8 +1064,8 @@ def _plan(
                 f"publish to {DEFAULT_REVISION} first, or leave out --revision"
             )
         plan.changes, _ = diff(root, files, {})
-        return plan, session
-    if private and not repo_private:
+        return
+    if plan.private and not repo_private:
         plan.blockers.append(
             f"{repo_id} exists and is public, but --private was given: refusing to "
             "upload; make the repo private in its settings first, or drop --private"
@@ -1055,7 +1078,6 @@ def _plan(
     assert head is not None
     remote = {f.path: f for f in session.list_files(repo_id, head)}
     plan.changes, plan.unchanged = diff(root, files, remote)
-    return plan, session
 
 
 def _require_writable(plan: PublishPlan) -> None:
@@ -1129,26 +1151,8 @@ def _commit_all(
     max_files: int,
 ) -> None:
     """Create the repo if needed and commit the plan's changes, re-syncing after failures."""
-    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
-
-    repo_id, root = plan.repo_id, plan.export_dir
-    if not plan.repo_exists:
-        session.log(f"Creating {'private' if plan.private else 'public'} dataset repo {repo_id}")
-        session.call(
-            f"creating {repo_id}",
-            repo_id,
-            lambda: session.api.create_repo(
-                repo_id, repo_type=REPO_TYPE, private=plan.private, exist_ok=True
-            ),
-        )
-    # The plan was made against remote_head; committing on top of it (parent_commit)
-    # makes the Hub refuse the commit if anyone pushed since, instead of our stale plan
-    # silently winning. A new repo starts from the initial commit the Hub made.
-    head = plan.remote_head
-    if head is None:
-        _, _, head = session.repo_state(repo_id, plan.revision)
-    if head is None:
-        raise HubNotFoundError(f"{repo_id} is not visible after creating it")
+    repo_id = plan.repo_id
+    head = _ensure_repo(session, plan)
     known_prs = session.pr_refs(repo_id) if plan.create_pr else {}
 
     title = message or "Publish dataset with dataset-kit"
@@ -1163,12 +1167,7 @@ def _commit_all(
     while changes:
         batch = _batches(changes, max_files)[0]
         part = f"{title} (part {len(result.commits) + 1})" if split else title
-        operations: list[Any] = [
-            CommitOperationDelete(path_in_repo=c.path, is_folder=False)
-            if c.action == "delete"
-            else CommitOperationAdd(path_in_repo=c.path, path_or_fileobj=str(root / c.path))
-            for c in batch
-        ]
+        operations = _operations(plan.export_dir, batch)
         opening_pr = plan.create_pr and pr_ref is None
         target = pr_ref or plan.revision
         where = f"a pull request against {target}" if opening_pr else target
@@ -1192,24 +1191,11 @@ def _commit_all(
                 raise session.error(failure, f"committing to {repo_id}", repo_id) from exc
             failures += 1
             session.wait(failure, failures, f"committing to {repo_id}", repo_id)
-            # The commit may have landed before the connection dropped: read what the
-            # repo holds now and commit only what is still missing.
             if opening_pr:
                 pr_ref = _find_new_pr(session, plan, known_prs, part)
                 if pr_ref is not None:
                     result.pr_url = f"{plan.repo_url}/discussions/{pr_ref.rsplit('/', 1)[1]}"
-            previous = head
-            _, _, head = session.repo_state(repo_id, pr_ref or plan.revision)
-            if head is None:
-                raise HubNotFoundError(f"{repo_id} is no longer visible") from exc
-            if head != previous:
-                last_title, authors = session.last_commit(repo_id, head)
-                if last_title == part and (plan.user is None or plan.user in authors):
-                    session.log(f"The commit landed although its answer was lost: {head[:12]}")
-                    url = f"{plan.repo_url}/commit/{head}"
-                    result.commits.append(CommitRecord(oid=head, url=url, title=part))
-            remote = {f.path: f for f in session.list_files(repo_id, head)}
-            changes, _ = diff(root, plan.files, remote)
+            head, changes = _resync(session, plan, result, pr_ref, head, part, exc)
             continue
         result.commits.append(CommitRecord(oid=info.oid, url=info.commit_url, title=part))
         head = info.oid
@@ -1219,6 +1205,75 @@ def _commit_all(
         done = {c.path for c in batch}
         changes = [c for c in changes if c.path not in done]
     result.revision = pr_ref or plan.revision
+
+
+def _ensure_repo(session: _Session, plan: PublishPlan) -> str:
+    """Create the repo when the plan found none; return the commit to build on.
+
+    The plan was made against ``remote_head``; committing on top of it
+    (``parent_commit``) makes the Hub refuse the commit if anyone pushed since, instead
+    of our stale plan silently winning. A new repo starts from the initial commit the
+    Hub made.
+    """
+    repo_id = plan.repo_id
+    if not plan.repo_exists:
+        session.log(f"Creating {'private' if plan.private else 'public'} dataset repo {repo_id}")
+        session.call(
+            f"creating {repo_id}",
+            repo_id,
+            lambda: session.api.create_repo(
+                repo_id, repo_type=REPO_TYPE, private=plan.private, exist_ok=True
+            ),
+        )
+    head = plan.remote_head
+    if head is None:
+        _, _, head = session.repo_state(repo_id, plan.revision)
+    if head is None:
+        raise HubNotFoundError(f"{repo_id} is not visible after creating it")
+    return head
+
+
+def _operations(root: Path, batch: list[FileChange]) -> list[Any]:
+    """The ``huggingface_hub`` commit operations of one batch: deletions and uploads."""
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+
+    return [
+        CommitOperationDelete(path_in_repo=c.path, is_folder=False)
+        if c.action == "delete"
+        else CommitOperationAdd(path_in_repo=c.path, path_or_fileobj=str(root / c.path))
+        for c in batch
+    ]
+
+
+def _resync(
+    session: _Session,
+    plan: PublishPlan,
+    result: PublishResult,
+    pr_ref: str | None,
+    head: str,
+    part: str,
+    exc: Exception,
+) -> tuple[str, list[FileChange]]:
+    """After a failed commit: the new head and the changes that are still missing.
+
+    The commit may have landed before the connection dropped: read what the repo (or
+    the pull request ``pr_ref``) holds now, record the commit when it is ours, and
+    commit only what is still missing.
+    """
+    repo_id = plan.repo_id
+    previous = head
+    _, _, new_head = session.repo_state(repo_id, pr_ref or plan.revision)
+    if new_head is None:
+        raise HubNotFoundError(f"{repo_id} is no longer visible") from exc
+    if new_head != previous:
+        last_title, authors = session.last_commit(repo_id, new_head)
+        if last_title == part and (plan.user is None or plan.user in authors):
+            session.log(f"The commit landed although its answer was lost: {new_head[:12]}")
+            url = f"{plan.repo_url}/commit/{new_head}"
+            result.commits.append(CommitRecord(oid=new_head, url=url, title=part))
+    remote = {f.path: f for f in session.list_files(repo_id, new_head)}
+    changes, _ = diff(plan.export_dir, plan.files, remote)
+    return new_head, changes
 
 
 def _find_new_pr(
