@@ -570,31 +570,44 @@ def _body(lines: list[_Line], start: int, header_end: int) -> tuple[list[int], i
     Before ``header_end`` (still in the header) only prose is kept and nothing ends
     the body; from there on, the rules of the module docstring apply.
     """
-    body: list[int] = []
-    pending: list[int] = []  # short content lines waiting for a paragraph after them
-    run = 0
-    in_list = False
-    seen: set[str] = set()
     counts: dict[str, int] = {}
     for line in lines:
         counts[line.low] = counts.get(line.low, 0) + 1
+    seen: set[str] = set()
+    body: list[int] = []
+    for index in range(start, min(header_end, len(lines))):
+        line = lines[index]
+        if line.is_content and line.prose and line.low not in seen:
+            seen.add(line.low)
+            body.append(index)
+    end, pending, in_list, island = _scan_body(lines, max(start, header_end), counts, seen, body)
+    # Short lines after the last paragraph are labels of what follows, not article,
+    # unless a line ending in ":" announced them as a list.
+    if in_list:
+        body.extend(pending)
+    return _without_promo_tail(lines, body, island), end
+
+
+def _scan_body(
+    lines: list[_Line], start: int, counts: dict[str, int], seen: set[str], body: list[int]
+) -> tuple[int, list[int], bool, int]:
+    """Walk the lines after the header, appending article lines to ``body``, until the end.
+
+    Returns where the body zone ends, the short lines still waiting for a paragraph
+    after them, whether a list was open at the end, and where the last prose after
+    furniture began (a possible promo island). One loop with local state: this runs
+    for every line of every page, so it calls no helper per line.
+    """
+    pending: list[int] = []  # short content lines waiting for a paragraph after them
     end = len(lines)
-    island = 0
+    run = block = island = skip_to = 0
+    in_list = link_follows = furniture_seen = False
     run_start = block_start = start
-    block = 0
-    link_follows = False
-    furniture_seen = False
-    skip_to = 0
     for index in range(start, len(lines)):
         if index < skip_to:
             continue
         line = lines[index]
         category = line.category
-        if index < header_end:
-            if line.is_content and line.prose and line.low not in seen:
-                seen.add(line.low)
-                body.append(index)
-            continue
         if line.is_meta:
             if line.names is None and line.dates and all(h.label is None for h in line.dates):
                 end = index  # an unlabelled date: the next item of a feed
@@ -644,27 +657,29 @@ def _body(lines: list[_Line], start: int, header_end: int) -> tuple[list[int], i
             furniture_seen = False
             in_list = line.text.endswith(":") or (in_list and bool(_LIST_ITEM.match(line.text)))
             continue
-        else:
-            run_start = index if run == 0 else run_start
-            run += 1
-            if line.text.endswith(":") and line.words >= 3:
-                in_list = True  # "The plan includes:" announces short lines to come
-            if in_list or run < RUN_END:
-                pending.append(index)
+        run_start = index if run == 0 else run_start
+        run += 1
+        if line.text.endswith(":") and line.words >= 3:
+            in_list = True  # "The plan includes:" announces short lines to come
+        if in_list or run < RUN_END:
+            pending.append(index)
         if run >= RUN_END and not in_list:
             end = run_start
             break
-    # Short lines after the last paragraph are labels of what follows, not article,
-    # unless a line ending in ":" announced them as a list.
-    if in_list:
-        body.extend(pending)
-    # One or two short lines after furniture at the very end, speaking to the reader
-    # ("Thousands of readers get new posts by email."), are a promotion.
+    return end, pending, in_list, island
+
+
+def _without_promo_tail(lines: list[_Line], body: list[int], island: int) -> list[int]:
+    """``body`` without a promotion at its very end.
+
+    One or two short lines after furniture at the very end, speaking to the reader
+    ("Thousands of readers get new posts by email."), are a promotion.
+    """
     if 0 < island < len(body) and len(body) - island <= 2:
         tail = [lines[i] for i in body[island:]]
         if all(t.words < LONG_WORDS for t in tail) and any(_PROMO.search(t.low) for t in tail):
-            body = body[:island]
-    return body, end
+            return body[:island]
+    return body
 
 
 def _resumes_after_box(lines: list[_Line], heading: int, counts: dict[str, int]) -> int | None:
