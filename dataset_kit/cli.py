@@ -116,7 +116,7 @@ _JOBS_HELP = (
 
 def _note_jobs(jobs: int | None) -> None:
     """Say so on stderr when --jobs is capped at the CPUs (the output does not change)."""
-    from .parallel import jobs_note
+    from .executors.local import jobs_note
 
     note = jobs_note(jobs or 1)
     if note:
