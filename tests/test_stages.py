@@ -19,6 +19,20 @@ from dataset_kit.exporting import export
 from dataset_kit.splits import Assignment
 
 
+def test_notes_past_the_first_range_give_the_line_in_the_file(tmp_path):
+    """A note's first place is a line of the file, not of the 2 MB range it was read in."""
+    rng = random.Random(7)
+    lines = [json.dumps(article(rng, n)).encode() + b"\n" for n in range(4000)]
+    lines[3100] = lines[3100][:-1] + b"\r\n"  # line 3101, well past the first 2 MB
+    lines.insert(3500, b"\n")  # a blank line: line 3501
+    source = tmp_path / "big.jsonl"
+    source.write_bytes(b"".join(lines))
+    assert source.stat().st_size > 3 * (2 << 20) // 2
+    result = export([source], tmp_path / "ds", dedup="exact")
+    assert f"CRLF line ends: 1 (first at {source}:3101)" in result.notes.lines()
+    assert f"blank lines skipped: 1 (first at {source}:3501)" in result.notes.lines()
+
+
 def _where(ctx: dict, task: int) -> tuple[int, int, int]:
     return task * ctx["factor"], os.getpid(), id(ctx)
 
@@ -35,7 +49,7 @@ def test_executors_agree_and_send_the_context_once_per_worker():
     # One context object per worker process, kept for all its tasks.
     assert all(len(ids) == 1 for ids in contexts.values())
     if available_cpus() >= 2:
-        assert len(contexts) == 2 and os.getpid() not in contexts
+        assert os.getpid() not in contexts  # run by workers (which ones is up to the pool)
 
 
 def test_one_job_runs_inline():

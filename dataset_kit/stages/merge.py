@@ -3,7 +3,8 @@
 Rejects are written as their tasks come back, so the rejects file is in input order
 whatever the number of workers. Line numbers of a JSON Lines range are relative to
 the range; they become the file's line numbers here, by adding the lines of the
-file's earlier ranges.
+file's earlier ranges: the rejects' lines, the records' lines and the first place of
+each note ("CRLF line ends: 3 (first at FILE:LINE)") alike.
 """
 
 from __future__ import annotations
@@ -113,6 +114,8 @@ def _merge_task(keys: TaskKeys, totals: ReadTotals, joiner: _Joiner, rejects: Re
     if keys.range_file is not None:
         offset = joiner.line_offsets.get(keys.range_file, 0)
         joiner.line_offsets[keys.range_file] = offset + keys.line_count
+        if offset:
+            keys.notes.shift_lines(offset)
     totals.notes.merge(keys.notes)
     totals.records += keys.records
     for name, count in keys.per_file.items():
