@@ -39,8 +39,9 @@ from .reading import (
     parse_json_object,
     read_file,
 )
+from .stages.read_validate import InvalidRecord, check_records, record_id
 from .tasks import LineRange, PageFiles, RecordBatch, Task
-from .validating import Issue, Validator, record_issues
+from .validating import Issue, Validator
 
 RANGE_BYTES = 8 << 20
 # How standard input (the input "-") is named in messages, reports and rejects.
@@ -51,18 +52,6 @@ MAX_GROUPS = 1000
 OTHER_POINTERS = "(other pointers)"
 EXAMPLES_PER_GROUP = 3
 _INDEX_SEGMENT = re.compile(r"/\d+(?=/|$)")
-
-
-@dataclass
-class InvalidRecord:
-    """An invalid record as the merge step needs it: where, which id, why, and the original."""
-
-    file: str
-    line: int
-    id: Any
-    issues: list[Issue]
-    raw: bytes | None
-    data: dict[str, Any] | None
 
 
 @dataclass
@@ -148,14 +137,6 @@ class ValidateContext:
         return {k: v for k, v in self.__dict__.items() if k != "validator"}
 
 
-def _record_id(data: Any) -> Any:
-    if isinstance(data, dict):
-        value = data.get("id")
-        if isinstance(value, (str, int)):
-            return value
-    return None
-
-
 def _run_task(ctx: ValidateContext, task: Task) -> TaskResult:
     """Validate one task's records (runs in a worker with ``jobs > 1``)."""
     validator = ctx.validator
@@ -168,23 +149,13 @@ def _run_task(ctx: ValidateContext, task: Task) -> TaskResult:
         task.records if isinstance(task, RecordBatch) else _read_pages(task, notes)
     )
     file = task.paths[0] if isinstance(task, PageFiles) else ""
-    for record in batch:
+    for record, rejected in check_records(batch, validator):
         file = file or record.file
         records += 1
-        issues = record_issues(validator, record)
-        if not issues:
+        if rejected is None:
             valid += 1
-            continue
-        invalid.append(
-            InvalidRecord(
-                record.file,
-                record.line,
-                _record_id(record.data),
-                issues,
-                record.raw,
-                record.data if record.raw is None else None,
-            )
-        )
+        else:
+            invalid.append(rejected)
     return TaskResult(file, records, valid, 0, notes, invalid)
 
 
@@ -250,7 +221,7 @@ def _run_range(task: LineRange, validator: Validator) -> TaskResult:
                 if problem is not None
                 else validator.errors(obj) + int64(obj, raw)
             )
-            invalid.append(InvalidRecord(display, number, _record_id(obj), issues, raw, None))
+            invalid.append(InvalidRecord(display, number, record_id(obj), issues, raw, None))
     records = valid + len(invalid)
     # Every line was numbered, blank or not: the count the next range starts from.
     return TaskResult(display, records, valid, number, notes, invalid)

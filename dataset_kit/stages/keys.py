@@ -25,9 +25,8 @@ from ..splits.grouped import record_groups, value_bytes
 from ..splits.stratified import record_strata
 from ..tasks import LineRange, PageFiles
 from ..validating import Issue, Validator
-from ..validation_run import InvalidRecord
 from .memory import release_memory
-from .read_validate import KeyTask, TaskRecords, read_task, record_id
+from .read_validate import InvalidRecord, KeyTask, TaskRecords, read_task, record_id
 from .spill import write_spill
 
 

@@ -1,4 +1,5 @@
-"""Read and validate one task's records: the first step of every key task.
+"""Read and validate one task's records: the first step of ``export``'s key tasks, and
+the loop ``validate`` shares for every record that is not a line of a byte range.
 
 A task is a byte range of an uncompressed JSON Lines file (read here, from disk),
 page dumps (read and ingested here) or a batch of records the main process read
@@ -29,7 +30,6 @@ from ..reading import (
 )
 from ..tasks import LineRange, PageFiles, RecordBatch
 from ..validating import Issue, Validator, record_issues
-from ..validation_run import InvalidRecord
 
 # Task sizes: small enough that a worker's working set stays in the tens of MB.
 RANGE_BYTES = 2 << 20
@@ -55,6 +55,42 @@ def plan_key_tasks(
         page_options=pages,
         source_names=source_names,
     )
+
+
+@dataclass
+class InvalidRecord:
+    """An invalid record as the merge step needs it: where, which id, why, and the original."""
+
+    file: str
+    line: int
+    id: Any
+    issues: list[Issue]
+    raw: bytes | None
+    data: dict[str, Any] | None
+
+
+def check_records(
+    records: Iterable[Record], validator: Validator
+) -> Iterator[tuple[Record, InvalidRecord | None]]:
+    """Each record with its reject (None when it is valid): the one per-record check of
+    ``validate`` and ``export`` for records read whole (page dumps, batches of
+    ``.gz``/``.json``/Parquet records), so the two commands always agree on them."""
+    for record in records:
+        issues = record_issues(validator, record)
+        if not issues:
+            yield record, None
+            continue
+        yield (
+            record,
+            InvalidRecord(
+                record.file,
+                record.line,
+                record_id(record.data),
+                issues,
+                record.raw,
+                record.data if record.raw is None else None,
+            ),
+        )
 
 
 @dataclass
@@ -100,22 +136,12 @@ def read_task(task: KeyTask, validator: Validator) -> TaskRecords:
         )
     else:
         records = task.records
-    for record in records:
+    for record, invalid in check_records(records, validator):
         out.per_file[record.file] += 1
-        issues = record_issues(validator, record)
-        if not issues:
+        if invalid is None:
             out.add_valid(record.data, record.file, record.line)  # type: ignore[arg-type]
-            continue
-        out.invalid.append(
-            InvalidRecord(
-                record.file,
-                record.line,
-                record_id(record.data),
-                issues,
-                record.raw,
-                record.data if record.raw is None else None,
-            )
-        )
+        else:
+            out.invalid.append(invalid)
     return out
 
 

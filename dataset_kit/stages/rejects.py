@@ -7,7 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from ..validation_run import InvalidRecord, group_pointer, rejects_line
+from ..validation_run import group_pointer, rejects_line
+from .read_validate import InvalidRecord
 
 
 @dataclass

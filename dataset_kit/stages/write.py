@@ -20,10 +20,10 @@ import pyarrow.compute as pc
 from ..shards import ShardInfo, SplitWriter
 from ..statistics import WrittenRowGroups
 from ..validating import Issue
-from ..validation_run import InvalidRecord
 from .memory import release_memory
 from .merge import KeyArrays, ReadTotals
 from .plan import DUPLICATE_ID, SplitPlan
+from .read_validate import InvalidRecord
 from .rejects import RejectLog
 from .spill import SpilledTask, lookup_ids, read_spill
 
