@@ -2,10 +2,12 @@
 
 A *unit* is a set of records that must share a split: a record alone, a
 near-duplicate cluster kept whole, a ``--group-by`` group (:mod:`.grouped` forms the
-groups). A strategy sees the units' keys and the per-record keys it asked pass 1 for,
-and returns a split index per unit; it also writes its section of the report's
-``splitting`` object. The card's sentence about the split lives with the card
-template (``cards/news_articles.md.j2``), which reads the settings from the manifest.
+groups). A strategy sees the units' keys and the per-record values pass 1 computed
+with its module's function (``by_date.record_dates``,
+``stratified.record_strata``, ``grouped.record_groups``), and returns a split index
+per unit; it also writes its section of the report's ``splitting`` object. The card's
+sentence about the split lives with the card template (``cards/news_articles.md.j2``),
+which reads the settings from the manifest.
 
 Strategies, in the order they are tried (the first whose option is set wins):
 

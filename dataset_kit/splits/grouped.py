@@ -11,17 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import orjson
 
-from ..dedup import hash64_array
+from ..dedup import hash64_array, value_bytes
 from .base import Outcome, SplitRequest
-
-
-def value_bytes(value: Any) -> bytes:
-    """The bytes a value is hashed by: a string's UTF-8, anything else's sorted JSON."""
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    return b"\x00json:" + orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def record_groups(valid: list[dict[str, Any]], field: str, id_hash: np.ndarray) -> np.ndarray:

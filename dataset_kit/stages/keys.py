@@ -18,10 +18,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrow_schema import Column, to_batch
-from ..dedup import NearDupParams, band_hashes, canonical_url, hash64_array, mix64, sketch_array
+from ..dedup import (
+    NearDupParams,
+    band_hashes,
+    canonical_url,
+    hash64_array,
+    mix64,
+    sketch_array,
+    value_bytes,
+)
 from ..reading import ReadNotes
 from ..splits.by_date import record_dates
-from ..splits.grouped import record_groups, value_bytes
+from ..splits.grouped import record_groups
 from ..splits.stratified import record_strata
 from ..tasks import LineRange, PageFiles
 from ..validating import Issue, Validator
