@@ -132,9 +132,7 @@ def _export_stages(
     settings, tmp = job.settings, staged.folder
     spill_dir = tmp / SPILL_FOLDER
     spill_dir.mkdir()
-    request = splits.SplitRequest(
-        job.names, job.spec, job.dates, int(settings.seed), settings.stratify, settings.group_by
-    )
+    request = job.split
     strategy = splits.choose(request)
     with open(staged.file(job.rejects_final), "wb", buffering=1 << 20) as rejects_out:
         rejects = RejectLog(rejects_out)

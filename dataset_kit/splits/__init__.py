@@ -21,16 +21,42 @@ line in :data:`STRATEGIES`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..errors import DatasetKitError
+from ..splitting import DEFAULT_SPLIT, parse_split, parse_split_by_date, split_names_for_dates
 from . import grouped
 from .base import Assignment, Outcome, SplitRequest, SplitStrategy, Units
 from .by_date import ByDate
 from .hashed import Hashed
 from .stratified import Stratified
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import ExportSettings
+
 # Tried in this order; each returns its strategy, or None when its option is not set.
 STRATEGIES = [ByDate.for_request, Stratified.for_request, Hashed.for_request]
+
+
+def resolve_request(settings: ExportSettings) -> SplitRequest:
+    """The split the settings ask for, parsed and checked: names (from ``--split``, or
+    train/test for a date split), ratios, cutoffs, seed, stratum and group fields."""
+    dates = parse_split_by_date(settings.split_by_date) if settings.split_by_date else None
+    if dates is not None:
+        spec = parse_split(settings.split) if settings.split else None
+        names = split_names_for_dates(spec, dates)
+        return SplitRequest(
+            names, spec, dates, int(settings.seed), settings.stratify, settings.group_by
+        )
+    spec = parse_split(settings.split or DEFAULT_SPLIT)
+    if spec.ratios is None:
+        raise DatasetKitError(
+            f"--split {settings.split!r} names splits without ratios; give ratios "
+            "(e.g. train=0.9,test=0.1) or use --split-by-date"
+        )
+    return SplitRequest(
+        spec.names, spec, None, int(settings.seed), settings.stratify, settings.group_by
+    )
 
 
 def choose(request: SplitRequest) -> SplitStrategy:
@@ -65,5 +91,6 @@ __all__ = [
     "SplitStrategy",
     "Units",
     "choose",
+    "resolve_request",
     "splitting_report",
 ]

@@ -23,14 +23,8 @@ from ..errors import DatasetKitError, InputError, SchemaError, printable
 from ..manifest import manifest_path
 from ..reading import ReadNotes, expand_inputs_named
 from ..shards import parse_size
-from ..splitting import (
-    DEFAULT_SPLIT,
-    DateSplit,
-    SplitSpec,
-    parse_split,
-    parse_split_by_date,
-    split_names_for_dates,
-)
+from ..splits import SplitRequest, resolve_request
+from ..splitting import DateSplit, SplitSpec
 from ..validating import Validator, load_schema
 from .keys import KeyContext
 
@@ -53,9 +47,7 @@ class ExportJob:
 
     settings: ExportSettings
     out_dir: Path
-    names: tuple[str, ...]
-    spec: SplitSpec | None
-    dates: DateSplit | None
+    split: SplitRequest
     near: NearDupParams | None
     max_shard_bytes: int
     schema: dict[str, Any]
@@ -66,6 +58,18 @@ class ExportJob:
     listing_notes: ReadNotes
     rejects_final: Path
     report_final: Path
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.split.names
+
+    @property
+    def spec(self) -> SplitSpec | None:
+        return self.split.spec
+
+    @property
+    def dates(self) -> DateSplit | None:
+        return self.split.dates
 
     def key_context(self, spill_dir: Path) -> KeyContext:
         """The context of the key tasks (pass 1)."""
@@ -110,9 +114,9 @@ def prepare(
     out_dir = _checked_output(Path(settings.out))
     if out_dir != Path(settings.out):  # a link, followed: record where it led
         settings = settings.with_overrides(out=str(out_dir))
-    names, spec, dates = _resolve_splits(settings)
+    split = resolve_request(settings)
     max_shard_bytes = parse_size(settings.max_shard_size)
-    schema, base_dir, columns = _checked_schema(settings, dates)
+    schema, base_dir, columns = _checked_schema(settings, split.dates)
     near = (
         NearDupParams.for_threshold(float(settings.near_threshold))
         if settings.dedup == "near"
@@ -127,9 +131,7 @@ def prepare(
     job = ExportJob(
         settings=settings,
         out_dir=out_dir,
-        names=names,
-        spec=spec,
-        dates=dates,
+        split=split,
         near=near,
         max_shard_bytes=max_shard_bytes,
         schema=schema,
@@ -176,22 +178,6 @@ def output_folder(given: Path) -> Path:
             "folder, for example)"
         )
     return target
-
-
-def _resolve_splits(
-    settings: ExportSettings,
-) -> tuple[tuple[str, ...], SplitSpec | None, DateSplit | None]:
-    dates = parse_split_by_date(settings.split_by_date) if settings.split_by_date else None
-    if dates is not None:
-        spec = parse_split(settings.split) if settings.split else None
-        return split_names_for_dates(spec, dates), spec, dates
-    spec = parse_split(settings.split or DEFAULT_SPLIT)
-    if spec.ratios is None:
-        raise DatasetKitError(
-            f"--split {settings.split!r} names splits without ratios; give ratios "
-            "(e.g. train=0.9,test=0.1) or use --split-by-date"
-        )
-    return spec.names, spec, None
 
 
 def _checked_schema(
