@@ -24,6 +24,25 @@ class SplitRequest:
     stratify: str | None
     group_by: str | None
 
+    def as_config(self, clusters_whole: bool) -> dict[str, Any]:
+        """The ``config.split`` object of the manifest and the report (the card reads it
+        back from the manifest). ``clusters_whole``: near-duplicate clusters are kept
+        whole, so the cluster is the split key when no group is."""
+        spec, dates = self.spec, self.dates
+        ratios = (
+            dict(zip(spec.names, spec.ratios, strict=True))
+            if spec and spec.ratios and not dates
+            else None
+        )
+        return {
+            "names": list(self.names),
+            "ratios": ratios,
+            "seed": self.seed,
+            "key": self.group_by or ("cluster_id" if clusters_whole else "id"),
+            "stratify": self.stratify,
+            "by_date": str(dates) if dates else None,
+        }
+
 
 @dataclass(frozen=True)
 class Units:

@@ -312,24 +312,10 @@ def _inputs(
 
 def _config(job: ExportJob) -> dict[str, Any]:
     """The settings as the manifest and the report record them."""
-    settings, spec, dates = job.settings, job.spec, job.dates
-    ratios = (
-        dict(zip(spec.names, spec.ratios, strict=True))
-        if spec and spec.ratios and not dates
-        else None
-    )
-    split_key = settings.group_by or (
-        "cluster_id" if settings.dedup == "near" and settings.near_keep == "cluster" else "id"
-    )
+    settings = job.settings
+    clusters_whole = settings.dedup == "near" and settings.near_keep == "cluster"
     return {
-        "split": {
-            "names": list(job.names),
-            "ratios": ratios,
-            "seed": int(settings.seed),
-            "key": split_key,
-            "stratify": settings.stratify,
-            "by_date": str(dates) if dates else None,
-        },
+        "split": job.split.as_config(clusters_whole),
         "seed": int(settings.seed),
         "schema": settings.schema,
         "dedup": {
