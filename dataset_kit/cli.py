@@ -120,7 +120,7 @@ class _Progress:
 
 def _note_jobs(jobs: int | None) -> None:
     """Say so on stderr when --jobs is capped at the CPUs (the output does not change)."""
-    from .parallel import jobs_note
+    from .executors.local import jobs_note
 
     note = jobs_note(jobs or 1)
     if note:

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 
 DEFAULT_THRESHOLD = 0.8
 DEFAULT_BINS = 128
@@ -82,6 +83,13 @@ def _mix64_inplace(x: np.ndarray) -> np.ndarray:
 def hash64(data: bytes) -> int:
     """A stable 64-bit hash of ``data`` (BLAKE2b): the same on every machine and run."""
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+def value_bytes(value: Any) -> bytes:
+    """The bytes a value is hashed by: a string's UTF-8, anything else's sorted JSON."""
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return b"\x00json:" + orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def hash64_array(items: Iterable[bytes]) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Cut a list of input files into independent tasks that worker processes can run.
 
 Both ``validate`` and ``export`` stream their inputs this way, and then run the tasks
-through :func:`dataset_kit.parallel.ordered_map`:
+through an executor (:mod:`dataset_kit.executors`):
 
 * :class:`LineRange`: a byte range of an uncompressed JSON Lines file, cut at line
   ends, which the worker reads from disk itself (nothing is sent to it but offsets);

@@ -20,6 +20,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -28,7 +29,7 @@ import orjson
 from . import tasks
 from .atomic import STDOUT, open_output, refuse_overlaps
 from .errors import InputError, printable
-from .parallel import ordered_map
+from .executors import executor_for
 from .reading import (
     PageOptions,
     ReadNotes,
@@ -38,8 +39,9 @@ from .reading import (
     parse_json_object,
     read_file,
 )
+from .stages.read_validate import InvalidRecord, check_records, record_id
 from .tasks import LineRange, PageFiles, RecordBatch, Task
-from .validating import Issue, Validator, record_issues
+from .validating import Issue, Validator
 
 RANGE_BYTES = 8 << 20
 # How standard input (the input "-") is named in messages, reports and rejects.
@@ -50,18 +52,6 @@ MAX_GROUPS = 1000
 OTHER_POINTERS = "(other pointers)"
 EXAMPLES_PER_GROUP = 3
 _INDEX_SEGMENT = re.compile(r"/\d+(?=/|$)")
-
-
-@dataclass
-class InvalidRecord:
-    """An invalid record as the merge step needs it: where, which id, why, and the original."""
-
-    file: str
-    line: int
-    id: Any
-    issues: list[Issue]
-    raw: bytes | None
-    data: dict[str, Any] | None
 
 
 @dataclass
@@ -122,114 +112,119 @@ class ValidationResult:
 
 # --- worker side ---------------------------------------------------------------------
 
-_worker_validator: Validator | None = None
+
+@dataclass(frozen=True)
+class ValidateContext:
+    """What every validation task needs; sent once per worker, never per task."""
+
+    schema: Any
+    assert_formats: bool
+    base_dir: str | None
+    engine: str
+
+    @cached_property
+    def validator(self) -> Validator:
+        """The compiled schema, built on first use in each process that runs tasks."""
+        return Validator(
+            self.schema,
+            assert_formats=self.assert_formats,
+            base_dir=self.base_dir,
+            engine=self.engine,
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A compiled validator does not travel: each worker compiles its own.
+        return {k: v for k, v in self.__dict__.items() if k != "validator"}
 
 
-def _init_worker(schema: Any, assert_formats: bool, base_dir: str | None, engine: str) -> None:
-    global _worker_validator
-    _worker_validator = Validator(
-        schema, assert_formats=assert_formats, base_dir=base_dir, engine=engine
-    )
-
-
-def _record_id(data: Any) -> Any:
-    if isinstance(data, dict):
-        value = data.get("id")
-        if isinstance(value, (str, int)):
-            return value
-    return None
-
-
-def _run_task(task: Task) -> TaskResult:
-    validator = _worker_validator
-    assert validator is not None, "worker not initialised"
+def _run_task(ctx: ValidateContext, task: Task) -> TaskResult:
+    """Validate one task's records (runs in a worker with ``jobs > 1``)."""
+    validator = ctx.validator
+    if isinstance(task, LineRange):
+        return _run_range(task, validator)
     notes = ReadNotes()
     invalid: list[InvalidRecord] = []
     records = valid = 0
-    if isinstance(task, LineRange):
-        display = task.display
-        at_file_start = task.start == 0
-        is_valid = validator.is_valid
-        int_fields, int64 = validator.int_fields, validator.int64_issues
-        loads = orjson.loads
-        decode_error = orjson.JSONDecodeError
-        number = 0
-        with open(task.path, "rb", buffering=1 << 20) as handle:
-            handle.seek(task.start)
-            remaining = task.end - task.start
-            # This loop runs once per record, so the common case is kept lean: the line
-            # is parsed with its "\n" (JSON whitespace, so orjson accepts it) and a valid
-            # object costs one parse and one is_valid call. Reading straight from the
-            # buffered file, as a plain loop would, avoids allocating big chunks.
-            for line in handle:
-                if remaining <= 0:
-                    break
-                remaining -= len(line)
-                number += 1
-                if line.endswith(b"\r\n") or (
-                    number == 1 and at_file_start and line.startswith(b"\xef\xbb\xbf")
-                ):
-                    # A CRLF line end or a byte-order mark: the careful reader strips and
-                    # notes it (and skips the line if that leaves it blank).
-                    cleaned = list(
-                        iter_jsonl_lines(
-                            io.BytesIO(line),
-                            display,
-                            notes,
-                            first_line=number,
-                            at_file_start=at_file_start and number == 1,
-                        )
-                    )
-                    if not cleaned:
-                        continue
-                    line = cleaned[0][1]
-                try:
-                    obj = loads(line)
-                except decode_error:
-                    obj = None
-                if type(obj) is dict and is_valid(obj) and not (int_fields and int64(obj)):
-                    valid += 1
-                    continue
-                # Rare from here on: invalid records, bad lines and blank lines, handled
-                # exactly as the careful reader does.
-                raw = line[:-1] if line.endswith(b"\n") else line
-                if not raw.strip():
-                    notes.add("blank lines skipped", f"{display}:{number}")
-                    continue
-                problem = None
-                if type(obj) is not dict:
-                    obj, problem = parse_json_object(raw)  # again, for the precise message
-                issues = (
-                    [Issue("", problem.keyword, problem.message)]
-                    if problem is not None
-                    else validator.errors(obj) + int64(obj, raw)
-                )
-                invalid.append(InvalidRecord(display, number, _record_id(obj), issues, raw, None))
-        records = valid + len(invalid)
-        # Every line was numbered, blank or not: the count the next range starts from.
-        return TaskResult(display, records, valid, number, notes, invalid)
     batch: Iterable[Record] = (
         task.records if isinstance(task, RecordBatch) else _read_pages(task, notes)
     )
     file = task.paths[0] if isinstance(task, PageFiles) else ""
-    for record in batch:
+    for record, rejected in check_records(batch, validator):
         file = file or record.file
         records += 1
-        issues = record_issues(validator, record)
-        if not issues:
+        if rejected is None:
             valid += 1
-            continue
-        invalid.append(
-            InvalidRecord(
-                record.file,
-                record.line,
-                _record_id(record.data),
-                issues,
-                record.raw,
-                record.data if record.raw is None else None,
-            )
-        )
+        else:
+            invalid.append(rejected)
     return TaskResult(file, records, valid, 0, notes, invalid)
+
+
+def _run_range(task: LineRange, validator: Validator) -> TaskResult:
+    """Validate a byte range of a JSON Lines file, read here from disk."""
+    notes = ReadNotes()
+    invalid: list[InvalidRecord] = []
+    valid = 0
+    display = task.display
+    at_file_start = task.start == 0
+    is_valid = validator.is_valid
+    int_fields, int64 = validator.int_fields, validator.int64_issues
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    number = 0
+    with open(task.path, "rb", buffering=1 << 20) as handle:
+        handle.seek(task.start)
+        remaining = task.end - task.start
+        # This loop runs once per record, so the common case is kept lean: the line
+        # is parsed with its "\n" (JSON whitespace, so orjson accepts it) and a valid
+        # object costs one parse and one is_valid call. Reading straight from the
+        # buffered file, as a plain loop would, avoids allocating big chunks.
+        for line in handle:
+            if remaining <= 0:
+                break
+            remaining -= len(line)
+            number += 1
+            if line.endswith(b"\r\n") or (
+                number == 1 and at_file_start and line.startswith(b"\xef\xbb\xbf")
+            ):
+                # A CRLF line end or a byte-order mark: the careful reader strips and
+                # notes it (and skips the line if that leaves it blank).
+                cleaned = list(
+                    iter_jsonl_lines(
+                        io.BytesIO(line),
+                        display,
+                        notes,
+                        first_line=number,
+                        at_file_start=at_file_start and number == 1,
+                    )
+                )
+                if not cleaned:
+                    continue
+                line = cleaned[0][1]
+            try:
+                obj = loads(line)
+            except decode_error:
+                obj = None
+            if type(obj) is dict and is_valid(obj) and not (int_fields and int64(obj)):
+                valid += 1
+                continue
+            # Rare from here on: invalid records, bad lines and blank lines, handled
+            # exactly as the careful reader does.
+            raw = line[:-1] if line.endswith(b"\n") else line
+            if not raw.strip():
+                notes.add("blank lines skipped", f"{display}:{number}")
+                continue
+            problem = None
+            if type(obj) is not dict:
+                obj, problem = parse_json_object(raw)  # again, for the precise message
+            issues = (
+                [Issue("", problem.keyword, problem.message)]
+                if problem is not None
+                else validator.errors(obj) + int64(obj, raw)
+            )
+            invalid.append(InvalidRecord(display, number, record_id(obj), issues, raw, None))
+    records = valid + len(invalid)
+    # Every line was numbered, blank or not: the count the next range starts from.
+    return TaskResult(display, records, valid, number, notes, invalid)
 
 
 def _read_pages(task: PageFiles, notes: ReadNotes) -> Iterator[Record]:
@@ -430,12 +425,10 @@ def _validate(
         errors_tmp = Path(scratch) / "errors.jsonl" if report else None
         with _open_or_none(errors_tmp) as errors_out:
             offsets: dict[str, int] = {}
-            for task_result in ordered_map(
+            for task_result in executor_for(jobs).map_ordered(
                 _run_task,
                 plan_tasks(paths, result.notes, pages, [name for _, name in named], displays),
-                jobs=jobs,
-                initializer=_init_worker,
-                initargs=(schema, assert_formats, base_dir, engine),
+                ValidateContext(schema, assert_formats, base_dir, engine),
             ):
                 display = task_result.file
                 offset = 0

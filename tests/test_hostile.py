@@ -286,10 +286,11 @@ def delete_after_listing(monkeypatch, module) -> None:  # type: ignore[no-untype
 
 @pytest.mark.parametrize("command", ["validate", "export"])
 def test_an_input_deleted_mid_run_is_an_error_naming_it(runner, tmp_path, monkeypatch, command):
-    from dataset_kit import exporting, validation_run
+    from dataset_kit import validation_run
+    from dataset_kit.stages import prepare
 
     data = write_records(tmp_path / "gone.jsonl", [article(1), article(2)])
-    delete_after_listing(monkeypatch, exporting if command == "export" else validation_run)
+    delete_after_listing(monkeypatch, prepare if command == "export" else validation_run)
     args = [command, str(data)] + (["--out", str(tmp_path / "ds")] if command == "export" else [])
     result = runner.invoke(cli, args)
     no_traceback(result)
@@ -354,11 +355,11 @@ def test_a_read_only_output_folder_is_an_error_not_a_traceback(
 def test_export_refuses_to_start_the_shards_on_a_full_disk(runner, tmp_path, monkeypatch):
     import shutil
 
-    from dataset_kit import exporting
+    from dataset_kit.stages import finish
 
     data = write_records(tmp_path / "in.jsonl", [article(n) for n in range(20)])
     usage = shutil.disk_usage(tmp_path)
-    monkeypatch.setattr(exporting.shutil, "disk_usage", lambda _path: usage._replace(free=1000))
+    monkeypatch.setattr(finish.shutil, "disk_usage", lambda _path: usage._replace(free=1000))
     result = runner.invoke(cli, ["export", str(data), "--out", str(tmp_path / "ds")])
     no_traceback(result)
     assert result.exit_code == 2, result.output

@@ -3,6 +3,7 @@ outlives the process that started it."""
 
 from __future__ import annotations
 
+import operator
 import os
 import signal
 import subprocess
@@ -14,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from export_helpers import corpus, write_jsonl
 
-from dataset_kit import parallel
 from dataset_kit.cli import cli
+from dataset_kit.executors import local as parallel
 from tests.conftest import article
 
 linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
@@ -23,7 +24,7 @@ linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="ne
 
 @pytest.fixture
 def pools(monkeypatch):
-    """The max_workers of every process pool ordered_map starts."""
+    """The max_workers of every process pool the local executor starts."""
     started: list[int] = []
     real = parallel.ProcessPoolExecutor
 
@@ -49,9 +50,10 @@ def test_jobs_beyond_the_cpus_is_capped_and_says_so(tmp_path, pools):
 
 def test_never_more_workers_than_tasks(monkeypatch, pools):
     monkeypatch.setattr(parallel, "available_cpus", lambda: 64)
-    assert list(parallel.ordered_map(abs, [-1, -2, -3], jobs=64)) == [1, 2, 3]
+    executor = parallel.LocalExecutor(64)
+    assert list(executor.map_ordered(operator.mul, [-1, -2, -3], -1)) == [1, 2, 3]
     assert pools == [3]
-    assert list(parallel.ordered_map(abs, [-5], jobs=64)) == [5]
+    assert list(executor.map_ordered(operator.mul, [-5], -1)) == [5]
     assert pools == [3]  # one task: run here, no pool at all
 
 
@@ -120,8 +122,10 @@ def assert_all_gone(pids: set[int], within: float = 5.0) -> None:
 
 SLEEPERS = """
 import time
-from dataset_kit.parallel import ordered_map
-for _ in ordered_map(time.sleep, [0.2] * 1000, jobs=2):
+from dataset_kit.executors.local import LocalExecutor
+def nap(ctx, seconds):
+    time.sleep(seconds)
+for _ in LocalExecutor(2).map_ordered(nap, [0.2] * 1000, None):
     pass
 """
 
@@ -142,7 +146,7 @@ def test_workers_exit_when_their_parent_is_killed(sig):
 @pytest.mark.skipif(parallel.available_cpus() < 2, reason="needs two CPUs for two workers")
 def test_the_portable_watchdog_alone_ends_orphaned_workers():
     """Where there is no prctl (macOS, BSD), the parent-watching thread does it."""
-    script = "from dataset_kit import parallel\nparallel.sys.platform = 'darwin'\n" + SLEEPERS
+    script = "from dataset_kit.executors import local\nlocal.sys.platform = 'darwin'\n" + SLEEPERS
     parent = subprocess.Popen([sys.executable, "-c", script])
     workers = wait_for_children(parent, 2, timeout=60)
     assert workers, "the workers never started"

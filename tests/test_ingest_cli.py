@@ -171,11 +171,11 @@ def test_previous_output_survives_a_failed_run(tmp_path, monkeypatch):
     calls = {"n": 0}
     real = ingest_run._ingest_task
 
-    def failing(task):
+    def failing(ctx, task):
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("disk on fire")
-        return real(task)
+        return real(ctx, task)
 
     monkeypatch.setattr(ingest_run, "_ingest_task", failing)
     with pytest.raises(RuntimeError):

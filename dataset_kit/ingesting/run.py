@@ -20,6 +20,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ import orjson
 
 from ..atomic import STDOUT, open_output, refuse_overlaps
 from ..errors import InputError, printable
-from ..parallel import ordered_map
+from ..executors import executor_for
 from ..reading import (
     NOT_A_FILE,
     PageOptions,
@@ -156,19 +157,26 @@ def discover_pages(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path,
     return first_of_each_file(found)
 
 
-_config: dict[str, Any] = {}
+@dataclass(frozen=True)
+class IngestContext:
+    """How every page is ingested; sent once per worker, never per task."""
 
+    timezone: str | None
+    source: str | None
+    keep_boilerplate: bool
 
-def _init_worker(timezone: str | None, source: str | None, keep_boilerplate: bool) -> None:
-    _config.update(zone=parse_timezone(timezone), source=source, keep_boilerplate=keep_boilerplate)
+    @cached_property
+    def zone(self) -> Any:
+        """The parsed ``timezone`` (None without one), once per process."""
+        return parse_timezone(self.timezone)
 
 
 _Outcome = tuple[bool, bytes, str | None, int, int, str, bool]
 
 
-def _ingest_batch(batch: list[tuple[str, str]]) -> list[_Outcome]:
+def _ingest_batch(ctx: IngestContext, batch: list[tuple[str, str]]) -> list[_Outcome]:
     """Ingest a batch of files in a worker; batches keep inter-process traffic low."""
-    return [_ingest_task(task) for task in batch]
+    return [_ingest_task(ctx, task) for task in batch]
 
 
 def _batches(pages: list[tuple[Path, str]], size: int) -> Iterator[list[tuple[str, str]]]:
@@ -176,7 +184,7 @@ def _batches(pages: list[tuple[Path, str]], size: int) -> Iterator[list[tuple[st
         yield [(str(path), display) for path, display in pages[start : start + size]]
 
 
-def _ingest_task(task: tuple[str, str]) -> _Outcome:
+def _ingest_task(ctx: IngestContext, task: tuple[str, str]) -> _Outcome:
     """Ingest one file: ``(is_record, jsonl_line, reason, total, removed, encoding, repaired)``."""
     path, source_file = task
     try:
@@ -194,9 +202,9 @@ def _ingest_task(task: tuple[str, str]) -> _Outcome:
     result = ingest_page(
         data,
         source_file=source_file,
-        source=_config.get("source"),
-        timezone=_config.get("zone"),
-        keep_boilerplate=_config.get("keep_boilerplate", False),
+        source=ctx.source,
+        timezone=ctx.zone,
+        keep_boilerplate=ctx.keep_boilerplate,
     )
     if result.record is not None:
         return (
@@ -251,12 +259,10 @@ def ingest(
     refuse_overlaps([page for page, _ in pages], [("--output", out), ("--rejects", rejects)])
     summary = IngestSummary(out_path=str(out), rejects_path=str(rejects))
     with open_output(out) as out_file, open_output(rejects) as rejects_file:
-        batches = ordered_map(
+        batches = executor_for(jobs).map_ordered(
             _ingest_batch,
             _batches(pages, BATCH_PAGES),
-            jobs=jobs,
-            initializer=_init_worker,
-            initargs=(timezone, source, keep_boilerplate),
+            IngestContext(timezone, source, keep_boilerplate),
         )
         results = (outcome for batch in batches for outcome in batch)
         for is_record, line, reason, total, removed, encoding, repaired in results:

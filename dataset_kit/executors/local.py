@@ -1,9 +1,12 @@
-"""Run a function over a stream of tasks in worker processes, results in input order.
+"""The local executor: tasks run in a pool of worker processes on this machine.
 
-``ordered_map`` keeps at most a few tasks in flight per worker, so a fast producer
-(a reader splitting a 1 GB file) cannot queue the whole corpus in memory the way
-``multiprocessing.Pool.imap`` does. With ``jobs=1`` it runs in this process, through
-the same functions, which is what makes ``--jobs N`` output identical to ``--jobs 1``.
+Results come back in task order, with at most a few tasks in flight per worker, so a
+fast producer (a reader cutting a 1 GB file into ranges) cannot queue the whole
+corpus in memory the way ``multiprocessing.Pool.imap`` does.
+
+The context is handed to each worker once, when it starts, and kept in this module's
+:data:`_contexts` under a key of its run; every task names that key. Stage code never
+sees the registry: it receives the context as its first argument.
 
 Host-wide limits it keeps, because each was once a way to take a machine down:
 
@@ -28,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
+C = TypeVar("C")
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -36,6 +40,10 @@ IN_FLIGHT_PER_WORKER = 3
 # tell it (no prctl), and as a second line where it can.
 PARENT_POLL_SECONDS = 0.5
 _PR_SET_PDEATHSIG = 1
+
+# In a worker: the context of each run it serves, by run key (see the module docstring).
+_contexts: dict[int, Any] = {}
+_run_keys = itertools.count(1)
 
 
 def available_cpus() -> int:
@@ -64,51 +72,46 @@ def jobs_note(jobs: int) -> str | None:
     )
 
 
-def ordered_map(
-    func: Callable[[T], R],
-    tasks: Iterable[T],
-    *,
-    jobs: int = 1,
-    initializer: Callable[..., Any] | None = None,
-    initargs: tuple[Any, ...] = (),
-) -> Iterator[R]:
-    """Yield ``func(task)`` for each task, in order, using ``jobs`` processes.
+class LocalExecutor:
+    """Runs ``fn(ctx, task)`` in up to ``jobs`` local processes (see :func:`resolve_jobs`).
 
-    ``func`` and ``initializer`` must be importable module-level functions (they are
-    pickled by reference). The initializer runs once per worker, e.g. to compile a
-    schema; with ``jobs=1`` it runs once here. The first ``jobs`` tasks are read
-    ahead to count them: fewer tasks than workers means fewer workers.
+    ``fn`` must be an importable module-level function (it is pickled by reference)
+    and ``ctx`` picklable. The first tasks are read ahead to count them: fewer tasks
+    than workers means fewer workers, and one task runs here, with no pool at all.
     """
-    task_iter = iter(tasks)
-    head = list(itertools.islice(task_iter, resolve_jobs(jobs)))
-    workers = len(head)
-    stream = itertools.chain(head, task_iter)
-    if workers <= 1:
-        if initializer is not None:
-            initializer(*initargs)
-        for task in stream:
-            yield func(task)
-        return
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        initializer=_start_worker,
-        initargs=(os.getpid(), initializer, initargs),
-    ) as pool:
-        pending: collections.deque[Future[R]] = collections.deque()
-        for task in stream:
-            pending.append(pool.submit(func, task))
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+
+    def map_ordered(self, fn: Callable[[C, T], R], tasks: Iterable[T], ctx: C) -> Iterator[R]:
+        task_iter = iter(tasks)
+        head = list(itertools.islice(task_iter, resolve_jobs(self.jobs)))
+        workers = len(head)
+        stream = itertools.chain(head, task_iter)
+        if workers <= 1:
+            for task in stream:
+                yield fn(ctx, task)
+            return
+        key = next(_run_keys)
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_start_worker, initargs=(os.getpid(), key, ctx)
+        ) as pool:
+            pending: collections.deque[Future[R]] = collections.deque()
+            for task in stream:
+                pending.append(pool.submit(_run_task, fn, key, task))
+                if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
-def _start_worker(
-    owner: int, initializer: Callable[..., Any] | None, initargs: tuple[Any, ...]
-) -> None:
+def _start_worker(owner: int, key: int, ctx: Any) -> None:
     _exit_with_parent(owner)
-    if initializer is not None:
-        initializer(*initargs)
+    _contexts[key] = ctx
+
+
+def _run_task(fn: Callable[[Any, T], R], key: int, task: T) -> R:
+    return fn(_contexts[key], task)
 
 
 def _exit_with_parent(owner: int) -> None:

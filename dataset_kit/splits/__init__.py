@@ -1,0 +1,96 @@
+"""Split strategies: how each split unit gets its split.
+
+A *unit* is a set of records that must share a split: a record alone, a
+near-duplicate cluster kept whole, a ``--group-by`` group (:mod:`.grouped` forms the
+groups). A strategy sees the units' keys and the per-record values pass 1 computed
+with its module's function (``by_date.record_dates``,
+``stratified.record_strata``, ``grouped.record_groups``), and returns a split index
+per unit; it also writes its section of the report's ``splitting`` object. The card's
+sentence about the split lives with the card template (``cards/news_articles.md.j2``),
+which reads the settings from the manifest.
+
+Strategies, in the order they are tried (the first whose option is set wins):
+
+* :mod:`.by_date`: ``--split-by-date FIELD:CUTOFF``, a unit by its earliest date;
+* :mod:`.stratified`: ``--stratify FIELD``, each value of the field cut at the ratios;
+* :mod:`.hashed`: the default, a seeded hash of the unit's key against the ratios.
+
+A new strategy is one module with a class following :class:`SplitStrategy`, plus its
+line in :data:`STRATEGIES`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DatasetKitError
+from ..splitting import DEFAULT_SPLIT, parse_split, parse_split_by_date, split_names_for_dates
+from . import grouped
+from .base import Assignment, Outcome, SplitRequest, SplitStrategy, Units
+from .by_date import ByDate
+from .hashed import Hashed
+from .stratified import Stratified
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import ExportSettings
+
+# Tried in this order; each returns its strategy, or None when its option is not set.
+STRATEGIES = [ByDate.for_request, Stratified.for_request, Hashed.for_request]
+
+
+def resolve_request(settings: ExportSettings) -> SplitRequest:
+    """The split the settings ask for, parsed and checked: names (from ``--split``, or
+    train/test for a date split), ratios, cutoffs, seed, stratum and group fields."""
+    dates = parse_split_by_date(settings.split_by_date) if settings.split_by_date else None
+    if dates is not None:
+        spec = parse_split(settings.split) if settings.split else None
+        names = split_names_for_dates(spec, dates)
+        return SplitRequest(
+            names, spec, dates, int(settings.seed), settings.stratify, settings.group_by
+        )
+    spec = parse_split(settings.split or DEFAULT_SPLIT)
+    if spec.ratios is None:
+        raise DatasetKitError(
+            f"--split {settings.split!r} names splits without ratios; give ratios "
+            "(e.g. train=0.9,test=0.1) or use --split-by-date"
+        )
+    return SplitRequest(
+        spec.names, spec, None, int(settings.seed), settings.stratify, settings.group_by
+    )
+
+
+def choose(request: SplitRequest) -> SplitStrategy:
+    """The strategy for ``request``: the first in :data:`STRATEGIES` that takes it."""
+    for make in STRATEGIES:
+        strategy = make(request)
+        if strategy is not None:
+            return strategy
+    raise AssertionError("the hash split takes every request")  # pragma: no cover
+
+
+def splitting_report(
+    request: SplitRequest, strategy: SplitStrategy, outcome: Outcome
+) -> dict[str, Any]:
+    """The report's ``splitting`` object: mode, seed, names, the strategy's sections,
+    then the groups' (keys in this order: the report is compared byte for byte)."""
+    summary: dict[str, Any] = {
+        "mode": strategy.mode,
+        "seed": request.seed,
+        "splits": list(request.names),
+    }
+    summary.update(strategy.report(outcome))
+    summary.update(grouped.report(request, outcome))
+    return summary
+
+
+__all__ = [
+    "STRATEGIES",
+    "Assignment",
+    "Outcome",
+    "SplitRequest",
+    "SplitStrategy",
+    "Units",
+    "choose",
+    "resolve_request",
+    "splitting_report",
+]

@@ -1,0 +1,38 @@
+"""``--group-by FIELD``: records sharing a value form one unit, hence one split.
+
+Not a strategy of its own: it shapes the units every strategy assigns (a group's key
+is the hash of its value, so the hash split stays stable as the group grows). A
+record without a value is a group of its own. Card: "records sharing a `FIELD` kept
+in one split" (``cards/news_articles.md.j2``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..dedup import hash64_array, value_bytes
+from .base import Outcome, SplitRequest
+
+
+def record_groups(valid: list[dict[str, Any]], field: str, id_hash: np.ndarray) -> np.ndarray:
+    """Each record's group key (pass 1): a hash of its value, else its id's hash."""
+    groups = id_hash.copy()
+    values = [r.get(field) for r in valid]
+    present = [i for i, v in enumerate(values) if v is not None]
+    if present:
+        groups[present] = hash64_array(b"group\x00" + value_bytes(values[i]) for i in present)
+    return groups
+
+
+def report(request: SplitRequest, outcome: Outcome) -> dict[str, Any]:
+    """The report's ``group_by`` section (none without ``--group-by``)."""
+    if not request.group_by:
+        return {}
+    return {
+        "group_by": {
+            "field": request.group_by,
+            "groups_across_splits": outcome.cross_split_groups,
+        }
+    }

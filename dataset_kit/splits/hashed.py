@@ -1,0 +1,38 @@
+"""The default split: a seeded hash of each unit's key, cut at the ratios.
+
+Stable as the corpus grows (a unit's key, hence its number, never changes) and
+independent of input order. Card: "A record's split comes from a seeded hash of its
+id ..." (``cards/news_articles.md.j2``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..splitting import assign_by_hash
+from .base import Assignment, Outcome, SplitRequest, Units
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..stages.merge import KeyArrays
+
+
+@dataclass(frozen=True)
+class Hashed:
+    """``--split train=0.9,test=0.1`` with nothing else: the hash split."""
+
+    names: tuple[str, ...]
+    ratios: tuple[float, ...]
+    seed: int
+    mode: str = "hash"
+
+    @classmethod
+    def for_request(cls, request: SplitRequest) -> Hashed:
+        assert request.spec is not None and request.spec.ratios is not None
+        return cls(request.spec.names, request.spec.ratios, request.seed)
+
+    def assign(self, units: Units, keys: KeyArrays) -> Assignment:
+        return Assignment(assign_by_hash(units.keys, self.ratios, self.seed))
+
+    def report(self, outcome: Outcome) -> dict[str, Any]:
+        return {"ratios": dict(zip(self.names, self.ratios, strict=True))}

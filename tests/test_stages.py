@@ -1,0 +1,98 @@
+"""The export's seams: stages, executors and split strategies (issue 11)."""
+
+from __future__ import annotations
+
+import json
+import operator
+import os
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from export_helpers import article
+
+from dataset_kit import splits
+from dataset_kit.executors import InlineExecutor, executor_for
+from dataset_kit.executors.local import LocalExecutor, available_cpus
+from dataset_kit.exporting import export
+from dataset_kit.splits import Assignment
+
+
+def test_notes_past_the_first_range_give_the_line_in_the_file(tmp_path):
+    """A note's first place is a line of the file, not of the 2 MB range it was read in."""
+    rng = random.Random(7)
+    lines = [json.dumps(article(rng, n)).encode() + b"\n" for n in range(4000)]
+    lines[3100] = lines[3100][:-1] + b"\r\n"  # line 3101, well past the first 2 MB
+    lines.insert(3500, b"\n")  # a blank line: line 3501
+    source = tmp_path / "big.jsonl"
+    source.write_bytes(b"".join(lines))
+    assert source.stat().st_size > 3 * (2 << 20) // 2
+    result = export([source], tmp_path / "ds", dedup="exact")
+    assert f"CRLF line ends: 1 (first at {source}:3101)" in result.notes.lines()
+    assert f"blank lines skipped: 1 (first at {source}:3501)" in result.notes.lines()
+
+
+def _where(ctx: dict, task: int) -> tuple[int, int, int]:
+    return task * ctx["factor"], os.getpid(), id(ctx)
+
+
+def test_executors_agree_and_send_the_context_once_per_worker():
+    tasks = list(range(40))
+    inline = [r[0] for r in InlineExecutor().map_ordered(_where, tasks, {"factor": 3})]
+    assert inline == [t * 3 for t in tasks]
+    results = list(LocalExecutor(2).map_ordered(_where, tasks, {"factor": 3}))
+    assert [r[0] for r in results] == inline  # in task order
+    contexts = {pid: set() for _, pid, _ in results}
+    for _, pid, ctx_id in results:
+        contexts[pid].add(ctx_id)
+    # One context object per worker process, kept for all its tasks.
+    assert all(len(ids) == 1 for ids in contexts.values())
+    if available_cpus() >= 2:
+        assert os.getpid() not in contexts  # run by workers (which ones is up to the pool)
+
+
+def test_one_job_runs_inline():
+    assert isinstance(executor_for(1), InlineExecutor)
+    assert list(executor_for(1).map_ordered(operator.add, [1, 2], 10)) == [11, 12]
+
+
+@dataclass(frozen=True)
+class _Alternate:
+    """A split strategy in one class: units alternate between the splits, by key."""
+
+    names: tuple[str, ...]
+    mode: str = "alternate"
+
+    @classmethod
+    def for_request(cls, request: splits.SplitRequest) -> _Alternate:
+        return cls(request.names)
+
+    def assign(self, units: splits.Units, keys: object) -> Assignment:
+        order = np.argsort(units.keys, kind="stable")
+        codes = np.empty(len(order), dtype=np.int16)
+        codes[order] = np.arange(len(order)) % len(self.names)
+        return Assignment(codes)
+
+    def report(self, outcome: splits.Outcome) -> dict:
+        return {"alternate": {"written": int((outcome.split >= 0).sum())}}
+
+
+def test_a_new_split_strategy_is_one_class_and_its_registration(tmp_path, monkeypatch):
+    monkeypatch.setattr(splits, "STRATEGIES", [_Alternate.for_request, *splits.STRATEGIES])
+    rng = random.Random(3)
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(article(rng, n)) + "\n" for n in range(40)))
+    result = export([source], tmp_path / "ds", dedup="off")
+    assert result.report["splitting"]["mode"] == "alternate"
+    assert result.report["splitting"]["alternate"] == {"written": 40}
+    assert result.splits == {"train": 20, "test": 20}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_export_output_is_the_same_for_any_executor(tmp_path, jobs):
+    rng = random.Random(11)
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(article(rng, n)) + "\n" for n in range(300)))
+    result = export([source], tmp_path / f"ds{jobs}", jobs=jobs)
+    assert result.counts["written"] == 300
