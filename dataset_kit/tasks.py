@@ -6,8 +6,11 @@ through an executor (:mod:`dataset_kit.executors`):
 * :class:`LineRange`: a byte range of an uncompressed JSON Lines file, cut at line
   ends, which the worker reads from disk itself (nothing is sent to it but offsets);
 * :class:`PageFiles`: page dumps, by name, which the worker reads and ingests itself;
-* :class:`RecordBatch`: records read here, for formats that cannot be cut into
-  ranges (compressed files, ``.json`` arrays, Parquet).
+* :class:`FilePart`: any other file, whole (compressed JSON Lines, ``.json``) or one
+  part of it (a few row groups of a Parquet file), which the worker reads itself with
+  the file's reader (:mod:`dataset_kit.readers`).
+
+Only names and offsets travel to the workers, and only compact results come back.
 
 Tasks are produced lazily and in input order, so merging their results in that order
 gives the same output whatever the number of workers.
@@ -18,17 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .errors import printable
-from .reading import (
-    COMPRESSED_SUFFIXES,
-    PageOptions,
-    ReadNotes,
-    Record,
-    input_kind,
-    read_file,
-    source_name,
-)
+from .errors import InputError, printable
+from .readers import reader_for
+from .readers.jsonl import line_aligned_ranges
+from .reading import source_name
+from .records import PageOptions, ReadNotes
 
 
 @dataclass(frozen=True)
@@ -42,10 +41,13 @@ class LineRange:
 
 
 @dataclass(frozen=True)
-class RecordBatch:
-    """Records already read (by the main process) from a file of another format."""
+class FilePart:
+    """A whole file, or one ``part`` of it (its reader's, e.g. Parquet row groups),
+    that the worker reads itself with the file's reader."""
 
-    records: list[Record]
+    path: str
+    display: str
+    part: Any = None
 
 
 @dataclass(frozen=True)
@@ -62,28 +64,9 @@ class PageFiles:
         return list(zip(self.paths, self.names or [None] * len(self.paths), strict=True))
 
 
-Task = LineRange | RecordBatch | PageFiles
+Task = LineRange | FilePart | PageFiles
 
-
-def is_plain_jsonl(path: Path) -> bool:
-    """True for a JSON Lines file that is not compressed, so it can be cut into ranges."""
-    return input_kind(path) == "jsonl" and not path.name.lower().endswith(COMPRESSED_SUFFIXES)
-
-
-def line_aligned_ranges(path: Path, size: int, range_bytes: int) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` offsets of about ``range_bytes`` each, every one ending a line."""
-    start = 0
-    with open(path, "rb") as handle:
-        while start < size:
-            end = start + range_bytes
-            if end >= size:
-                yield start, size
-                return
-            handle.seek(end)
-            handle.readline()
-            end = handle.tell()
-            yield start, end
-            start = end
+__all__ = ["FilePart", "LineRange", "PageFiles", "Task", "line_aligned_ranges", "plan_tasks"]
 
 
 def plan_tasks(
@@ -91,7 +74,7 @@ def plan_tasks(
     notes: ReadNotes,
     *,
     range_bytes: int,
-    batch_records: int,
+    part_bytes: int,
     pages_per_task: int,
     page_options: PageOptions | None = None,
     source_names: Sequence[str] | None = None,
@@ -99,9 +82,11 @@ def plan_tasks(
 ) -> Iterator[Task]:
     """Cut ``paths`` into tasks, lazily, in input order.
 
-    A task never mixes files, except that consecutive page dumps are grouped
-    ``pages_per_task`` at a time (1 keeps every task to one file). Page dumps are
-    ingested with ``page_options``; ``source_names`` (one per path, from
+    ``range_bytes`` is the size of a JSON Lines byte range, ``part_bytes`` that of
+    other parts (a few Parquet row groups). A task never mixes files, except that
+    consecutive page dumps are grouped ``pages_per_task`` at a time (1 keeps every
+    task to one file). ``notes`` is unused (workers note what they read). Page dumps
+    are ingested with ``page_options``; ``source_names`` (one per path, from
     :func:`reading.expand_inputs_named`) name their records' ``source_file``.
     ``displays`` names files in messages by another name than their path (standard
     input, spooled to a temporary file, is ``<stdin>``).
@@ -109,7 +94,9 @@ def plan_tasks(
     pages: list[str] = []
     names: list[str] = []
     for index, path in enumerate(paths):
-        if input_kind(path) == "txt":
+        reader = reader_for(path)
+        assert reader is not None, path
+        if reader.grouped:
             pages.append(str(path))
             names.append(source_names[index] if source_names else source_name(path))
             if len(pages) >= pages_per_task:
@@ -120,17 +107,22 @@ def plan_tasks(
             yield PageFiles(pages, page_options, names)
             pages, names = [], []
         shown = (displays or {}).get(path) or printable(path)
-        if is_plain_jsonl(path):
-            for start, end in line_aligned_ranges(path, path.stat().st_size, range_bytes):
-                yield LineRange(str(path), shown, start, end)
-            continue
-        batch: list[Record] = []
-        for record in read_file(path, notes, shown):
-            batch.append(record)
-            if len(batch) >= batch_records:
-                yield RecordBatch(batch)
-                batch = []
-        if batch:
-            yield RecordBatch(batch)
+        _check_readable(path, shown)
+        part_bytes = range_bytes if reader.line_ranges else part_bytes
+        for part in reader.split(path, part_bytes):
+            if reader.line_ranges and part is not None:
+                yield LineRange(str(path), shown, *part)
+            else:
+                yield FilePart(str(path), shown, part)
     if pages:
         yield PageFiles(pages, page_options, names)
+
+
+def _check_readable(path: Path, shown: str) -> None:
+    """Raise :class:`InputError` here, before any task runs, for a file that cannot be
+    opened (as reading it here did before workers read their own files)."""
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError as exc:
+        raise InputError(f"{shown}: cannot be read: {exc.strerror}") from exc

@@ -40,13 +40,14 @@ from .reading import (
     read_file,
 )
 from .stages.read_validate import InvalidRecord, check_records, record_id
-from .tasks import LineRange, PageFiles, RecordBatch, Task
+from .tasks import FilePart, LineRange, PageFiles, Task
 from .validating import Issue, Validator
 
 RANGE_BYTES = 8 << 20
 # How standard input (the input "-") is named in messages, reports and rejects.
 STDIN_NAME = "<stdin>"
-BATCH_RECORDS = 2000
+# Parts of other splittable files (Parquet row groups), in uncompressed bytes.
+PART_BYTES = 8 << 20
 # At most this many error groups (JSON pointer pattern, keyword) are kept apart.
 MAX_GROUPS = 1000
 OTHER_POINTERS = "(other pointers)"
@@ -146,9 +147,11 @@ def _run_task(ctx: ValidateContext, task: Task) -> TaskResult:
     invalid: list[InvalidRecord] = []
     records = valid = 0
     batch: Iterable[Record] = (
-        task.records if isinstance(task, RecordBatch) else _read_pages(task, notes)
+        read_file(Path(task.path), notes, task.display, part=task.part)
+        if isinstance(task, FilePart)
+        else _read_pages(task, notes)
     )
-    file = task.paths[0] if isinstance(task, PageFiles) else ""
+    file = task.display if isinstance(task, FilePart) else task.paths[0]
     for record, rejected in check_records(batch, validator):
         file = file or record.file
         records += 1
@@ -247,7 +250,7 @@ def plan_tasks(
         paths,
         notes,
         range_bytes=RANGE_BYTES,
-        batch_records=BATCH_RECORDS,
+        part_bytes=PART_BYTES,
         pages_per_task=1,
         page_options=pages,
         source_names=source_names,

@@ -26,14 +26,7 @@ TOO_LONG_ALLOWED: dict[str, set[str]] = {}
 # out of the graph, which must then have no cycle. This list must only shrink too:
 # each entry is a deferred import inside a function that works, but ties the modules
 # together; the test fails on an entry whose import is gone.
-CYCLE_EDGES_ALLOWED: dict[tuple[str, str], str] = {
-    # reading._read_txt imports page_records from the ingesting package, which
-    # imports reading (in functions) and whose run module imports reading at the top.
-    ("dataset_kit.reading", "dataset_kit.ingesting"): "reading <-> ingesting",
-    # The package's lazy __getattr__ re-exports ingest() from its run module, which
-    # imports ingest_page from the package.
-    ("dataset_kit.ingesting", "dataset_kit.ingesting.run"): "ingesting <-> ingesting.run",
-}
+CYCLE_EDGES_ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def _modules() -> dict[str, Path]:

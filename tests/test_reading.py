@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from dataset_kit import reading
+from dataset_kit.readers import json as json_reader
 from dataset_kit.reading import ReadNotes, read_file
 
 
 @pytest.fixture(autouse=True)
 def tiny_chunks(monkeypatch):
     # Force many refills so elements straddle chunk boundaries.
-    original = reading._scan_json_array
+    original = json_reader._scan_json_array
 
     def scan(stream, head, display):
         class Slow:
@@ -22,7 +22,7 @@ def tiny_chunks(monkeypatch):
 
         return original(Slow(), head, display)
 
-    monkeypatch.setattr(reading, "_scan_json_array", scan)
+    monkeypatch.setattr(json_reader, "_scan_json_array", scan)
 
 
 def test_array_elements_across_chunks_keep_their_lines(tmp_path):

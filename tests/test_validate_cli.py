@@ -219,7 +219,7 @@ def test_custom_schema_and_unknown_fields_policy(runner, tmp_path, write_jsonl):
 
 def test_jobs_output_is_identical(runner, tmp_path, write_jsonl, monkeypatch):
     monkeypatch.setattr(validation_run, "RANGE_BYTES", 4096)
-    monkeypatch.setattr(validation_run, "BATCH_RECORDS", 7)
+    monkeypatch.setattr(validation_run, "PART_BYTES", 4096)
     rows = []
     for i in range(400):
         if i % 37 == 0:

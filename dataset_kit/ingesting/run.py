@@ -37,8 +37,8 @@ from ..reading import (
     folder_inputs,
     source_name,
 )
-from . import ingest_page
 from .dates import parse_timezone
+from .page import ingest_page
 
 _GLOB_CHARS = frozenset("*?[")
 # Pages per task sent to a worker: large enough that pickling and queueing cost

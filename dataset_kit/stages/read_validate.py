@@ -2,8 +2,8 @@
 the loop ``validate`` shares for every record that is not a line of a byte range.
 
 A task is a byte range of an uncompressed JSON Lines file (read here, from disk),
-page dumps (read and ingested here) or a batch of records the main process read
-(:mod:`dataset_kit.tasks`). Valid records are kept as dicts for keying and the Arrow
+page dumps (read and ingested here) or a file or part of one, read here with its
+reader (:mod:`dataset_kit.tasks`). Valid records are kept as dicts for keying and the Arrow
 conversion; invalid ones become :class:`InvalidRecord` with their errors and the
 original line. Line numbers of a range are relative to the range: the merge stage
 offsets them (and the notes' first places) by the lines of the ranges before.
@@ -20,23 +20,18 @@ from typing import Any
 
 from .. import tasks
 from ..errors import printable
-from ..reading import (
-    PageOptions,
-    ReadNotes,
-    Record,
-    iter_jsonl_lines,
-    parse_json_object,
-    read_file,
-)
-from ..tasks import LineRange, PageFiles, RecordBatch
+from ..readers.jsonl import iter_jsonl_lines
+from ..reading import read_file
+from ..records import PageOptions, ReadNotes, Record, parse_json_object
+from ..tasks import FilePart, LineRange, PageFiles
 from ..validating import Issue, Validator, record_issues
 
 # Task sizes: small enough that a worker's working set stays in the tens of MB.
 RANGE_BYTES = 2 << 20
-BATCH_RECORDS = 2000
+PART_BYTES = 2 << 20  # Parquet row groups per task, in uncompressed bytes
 PAGES_PER_TASK = 200
 
-KeyTask = LineRange | RecordBatch | PageFiles
+KeyTask = LineRange | FilePart | PageFiles
 
 
 def plan_key_tasks(
@@ -45,12 +40,12 @@ def plan_key_tasks(
     pages: PageOptions | None = None,
     source_names: Sequence[str] | None = None,
 ) -> Iterator[KeyTask]:
-    """Export's tasks: byte ranges, page dumps in groups, batches of other records."""
+    """Export's tasks: byte ranges, page dumps in groups, other files or their parts."""
     return tasks.plan_tasks(
         paths,
         notes,
         range_bytes=RANGE_BYTES,
-        batch_records=BATCH_RECORDS,
+        part_bytes=PART_BYTES,
         pages_per_task=PAGES_PER_TASK,
         page_options=pages,
         source_names=source_names,
@@ -73,8 +68,8 @@ def check_records(
     records: Iterable[Record], validator: Validator
 ) -> Iterator[tuple[Record, InvalidRecord | None]]:
     """Each record with its reject (None when it is valid): the one per-record check of
-    ``validate`` and ``export`` for records read whole (page dumps, batches of
-    ``.gz``/``.json``/Parquet records), so the two commands always agree on them."""
+    ``validate`` and ``export`` for records read whole (page dumps, ``.gz``/``.json``
+    files, parts of Parquet files), so the two commands always agree on them."""
     for record in records:
         issues = record_issues(validator, record)
         if not issues:
@@ -135,7 +130,7 @@ def read_task(task: KeyTask, validator: Validator) -> TaskRecords:
             for record in read_file(Path(path), out.notes, printable(path), task.options, name)
         )
     else:
-        records = task.records
+        records = read_file(Path(task.path), out.notes, task.display, part=task.part)
     for record, invalid in check_records(records, validator):
         out.per_file[record.file] += 1
         if invalid is None:
