@@ -23,6 +23,7 @@ import glob
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, printable
@@ -34,9 +35,11 @@ from .readers.parquet import read_parquet
 from .records import PageOptions, ReadNotes, ReadProblem, Record, parse_json_object
 
 __all__ = [
+    "ALL_INPUTS",
     "COMPRESSED_SUFFIXES",
     "JSONL_SUFFIXES",
     "SUPPORTED_DESCRIPTION",
+    "InputFilter",
     "PageOptions",
     "ReadNotes",
     "ReadProblem",
@@ -80,44 +83,81 @@ def source_name(path: Path, folder: Path | None = None) -> str:
     return printable(path.name if path.is_absolute() else path.as_posix())
 
 
+@dataclass(frozen=True)
+class InputFilter:
+    """Which of the supported files a command reads, and what it says when an input
+    holds none: :data:`ALL_INPUTS` for ``validate`` and ``export``, the page dumps
+    only for ``ingest``. ``by_name`` sorts a folder's files by their name inside it
+    rather than by path."""
+
+    kinds: frozenset[str] | None = None
+    no_input: str = "no input given: name at least one file, folder or glob"
+    wrong_file: str = f"unsupported file type; supported: {SUPPORTED_DESCRIPTION}"
+    empty_folder: str = f"folder holds no {SUPPORTED_DESCRIPTION} files"
+    empty_glob: str = f"glob matched no {SUPPORTED_DESCRIPTION} files"
+    by_name: bool = False
+
+    def accepts(self, path: Path) -> bool:
+        kind = input_kind(path)
+        return kind is not None and (self.kinds is None or kind in self.kinds)
+
+
+ALL_INPUTS = InputFilter()
+
+
 def expand_inputs_named(
-    inputs: Sequence[str | os.PathLike[str]], notes: ReadNotes | None = None
+    inputs: Sequence[str | os.PathLike[str]],
+    notes: ReadNotes | None = None,
+    accept: InputFilter = ALL_INPUTS,
 ) -> list[tuple[Path, str]]:
-    """:func:`expand_inputs`, with each file's :func:`source_name`.
+    """:func:`expand_inputs`, with each file's :func:`source_name`: the one input
+    discovery of every command (``accept`` says which files it reads).
 
     Files that a named folder holds but that are not read are counted in ``notes``
     (see :func:`folder_inputs`)."""
     if not inputs:
-        raise InputError("no input given: name at least one file, folder or glob")
+        raise InputError(accept.no_input)
     files: list[tuple[Path, str]] = []
     for item in inputs:
         text = os.fspath(item)
         path = Path(text)
         if path.is_file():
-            if input_kind(path) is None:
-                raise InputError(
-                    f"{text}: unsupported file type; supported: {SUPPORTED_DESCRIPTION}"
-                )
+            if not accept.accepts(path):
+                raise InputError(f"{text}: {accept.wrong_file}")
             files.append((path, source_name(path)))
         elif path.is_dir():
-            found = folder_inputs(path, notes if notes is not None else ReadNotes())
-            if not found:
-                raise InputError(f"{text}: folder holds no {SUPPORTED_DESCRIPTION} files")
-            files.extend((p, source_name(p, path)) for p in found)
+            files.extend(_folder_named(path, text, notes, accept))
         elif _GLOB_CHARS.search(text):
             matched = sorted(
                 Path(p)
                 for p in glob.glob(text, recursive=True)
-                if Path(p).is_file() and input_kind(Path(p)) is not None
+                if Path(p).is_file() and accept.accepts(Path(p))
             )
             if not matched:
-                raise InputError(f"{text}: glob matched no {SUPPORTED_DESCRIPTION} files")
+                raise InputError(f"{text}: {accept.empty_glob}")
             files.extend((p, source_name(p)) for p in matched)
         elif text == "-" or os.path.exists(text):
             raise InputError(f"{printable(text)}: {NOT_A_FILE}")
         else:
             raise InputError(f"{printable(text)}: no such file or folder")
     return first_of_each_file(files)
+
+
+def _folder_named(
+    folder: Path, text: str, notes: ReadNotes | None, accept: InputFilter
+) -> list[tuple[Path, str]]:
+    """The accepted files of a named folder with their :func:`source_name`."""
+    found = [
+        p
+        for p in folder_inputs(folder, notes if notes is not None else ReadNotes())
+        if accept.accepts(p)
+    ]
+    if not found:
+        raise InputError(f"{text}: {accept.empty_folder}")
+    named = [(p, source_name(p, folder)) for p in found]
+    if accept.by_name:
+        named.sort(key=lambda pair: (pair[1], pair[0]))
+    return named
 
 
 # Why standard input, a pipe (FIFO) or a device cannot be an input.

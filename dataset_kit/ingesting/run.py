@@ -15,7 +15,6 @@ list of file names is held).
 
 from __future__ import annotations
 
-import glob
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -27,20 +26,22 @@ from typing import Any
 import orjson
 
 from ..atomic import STDOUT, open_output, refuse_overlaps
-from ..errors import InputError, printable
+from ..errors import InputError
 from ..executors import executor_for
-from ..reading import (
-    NOT_A_FILE,
-    PageOptions,
-    ReadNotes,
-    first_of_each_file,
-    folder_inputs,
-    source_name,
-)
+from ..reading import InputFilter, PageOptions, expand_inputs_named
 from .dates import parse_timezone
 from .page import ingest_page
 
-_GLOB_CHARS = frozenset("*?[")
+# What ingest reads: page dumps only (a folder's README.txt among them is a page).
+PAGE_INPUTS = InputFilter(
+    kinds=frozenset({"txt"}),
+    no_input="no input given: name at least one .txt file or folder of them",
+    wrong_file="ingest reads .txt page dumps (one page per file); "
+    "records in JSONL, JSON or Parquet go straight to validate or export",
+    empty_folder="folder holds no .txt page dumps",
+    empty_glob="glob matched no .txt files",
+    by_name=True,
+)
 # Pages per task sent to a worker: large enough that pickling and queueing cost
 # little next to the work, small enough that few pages wait in memory.
 BATCH_PAGES = 64
@@ -118,43 +119,7 @@ def discover_pages(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path,
     Raises :class:`InputError` for a missing path, a file that is not ``.txt``, a
     folder without ``.txt`` files or a glob that matches none.
     """
-    if not inputs:
-        raise InputError("no input given: name at least one .txt file or folder of them")
-    found: list[tuple[Path, str]] = []
-    for item in inputs:
-        text = os.fspath(item)
-        path = Path(text)
-        if path.is_dir():
-            # As validate and export read folders: linked sub-folders followed once.
-            pages = sorted(
-                (source_name(p, path), p)
-                for p in folder_inputs(path, ReadNotes())
-                if p.suffix.lower() == ".txt"
-            )
-            if not pages:
-                raise InputError(f"{text}: folder holds no .txt page dumps")
-            found.extend((p, relative) for relative, p in pages)
-        elif path.is_file():
-            if path.suffix.lower() != ".txt":
-                raise InputError(
-                    f"{text}: ingest reads .txt page dumps (one page per file); "
-                    "records in JSONL, JSON or Parquet go straight to validate or export"
-                )
-            found.append((path, source_name(path)))
-        elif _GLOB_CHARS & set(text):
-            matched = sorted(
-                Path(p)
-                for p in glob.glob(text, recursive=True)
-                if p.lower().endswith(".txt") and Path(p).is_file()
-            )
-            if not matched:
-                raise InputError(f"{text}: glob matched no .txt files")
-            found.extend((p, source_name(p)) for p in matched)
-        elif text == "-" or os.path.exists(text):
-            raise InputError(f"{printable(text)}: {NOT_A_FILE}")
-        else:
-            raise InputError(f"{printable(text)}: no such file or folder")
-    return first_of_each_file(found)
+    return expand_inputs_named(inputs, accept=PAGE_INPUTS)
 
 
 @dataclass(frozen=True)
