@@ -27,7 +27,7 @@ from .errors import InputError, printable
 from .readers import reader_for
 from .readers.jsonl import line_aligned_ranges
 from .reading import source_name
-from .records import PageOptions, ReadNotes
+from .records import PageOptions
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,6 @@ __all__ = ["FilePart", "LineRange", "PageFiles", "Task", "line_aligned_ranges", 
 
 def plan_tasks(
     paths: Sequence[Path],
-    notes: ReadNotes,
     *,
     range_bytes: int,
     part_bytes: int,
@@ -85,7 +84,8 @@ def plan_tasks(
     ``range_bytes`` is the size of a JSON Lines byte range, ``part_bytes`` that of
     other parts (a few Parquet row groups). A task never mixes files, except that
     consecutive page dumps are grouped ``pages_per_task`` at a time (1 keeps every
-    task to one file). ``notes`` is unused (workers note what they read). Page dumps
+    task to one file). Workers note
+    what they read in their own results. Page dumps
     are ingested with ``page_options``; ``source_names`` (one per path, from
     :func:`reading.expand_inputs_named`) name their records' ``source_file``.
     ``displays`` names files in messages by another name than their path (standard

@@ -240,7 +240,6 @@ def _read_pages(task: PageFiles, notes: ReadNotes) -> Iterator[Record]:
 
 def plan_tasks(
     paths: Sequence[Path],
-    notes: ReadNotes,
     pages: PageOptions | None = None,
     source_names: Sequence[str] | None = None,
     displays: Mapping[Path, str] | None = None,
@@ -248,7 +247,6 @@ def plan_tasks(
     """Validation's tasks: one file each (per-file counts rely on it), in input order."""
     return tasks.plan_tasks(
         paths,
-        notes,
         range_bytes=RANGE_BYTES,
         part_bytes=PART_BYTES,
         pages_per_task=1,
@@ -430,7 +428,7 @@ def _validate(
             offsets: dict[str, int] = {}
             for task_result in executor_for(jobs).map_ordered(
                 _run_task,
-                plan_tasks(paths, result.notes, pages, [name for _, name in named], displays),
+                plan_tasks(paths, pages, [name for _, name in named], displays),
                 ValidateContext(schema, assert_formats, base_dir, engine),
             ):
                 display = task_result.file
@@ -459,7 +457,7 @@ def _validate(
 
 
 def _count_per_file(result: ValidationResult, task_result: TaskResult) -> None:
-    # Every task holds records of one file only: plan_tasks cuts batches per file.
+    # Every task holds records of one file only: plan_tasks never mixes files.
     counts = result.files.setdefault(task_result.file, {"records": 0, "invalid": 0})
     counts["records"] += task_result.records
     counts["invalid"] += len(task_result.invalid)

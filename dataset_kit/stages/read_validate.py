@@ -36,14 +36,12 @@ KeyTask = LineRange | FilePart | PageFiles
 
 def plan_key_tasks(
     paths: Sequence[Path],
-    notes: ReadNotes,
     pages: PageOptions | None = None,
     source_names: Sequence[str] | None = None,
 ) -> Iterator[KeyTask]:
     """Export's tasks: byte ranges, page dumps in groups, other files or their parts."""
     return tasks.plan_tasks(
         paths,
-        notes,
         range_bytes=RANGE_BYTES,
         part_bytes=PART_BYTES,
         pages_per_task=PAGES_PER_TASK,
