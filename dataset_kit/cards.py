@@ -749,7 +749,9 @@ def creation_facts(manifest: Manifest) -> dict[str, Any]:
 
     Settings are read from the manifest's ``config`` (what ``export`` recorded:
     ``split``, ``split_by_date``, ``stratify``, ``group_by``, ``seed``, ``dedup``,
-    ``near_keep``, ...); a setting it does not record is left out of the card.
+    ``near_keep``, ...); a setting it does not record is left out of the card. The
+    split strategy recorded there gives its words (``split_text``,
+    :func:`dataset_kit.splits.card_text`).
     """
     config = manifest.config or {}
     rules = (manifest.validation or {}).get("rejected_by_rule") or {}
@@ -771,7 +773,7 @@ def creation_facts(manifest: Manifest) -> dict[str, Any]:
         split = ",".join(f"{name}={ratios[name]}" for name in split["names"] if name in ratios)
     elif isinstance(split, dict):
         split = ",".join(f"{name}={ratio}" for name, ratio in split.items())
-    return {
+    facts = {
         "counts": dict(manifest.counts),
         "ingest": dict(manifest.ingest or {}),
         "rejected_by_rule": sorted(rules.items(), key=lambda kv: (-kv[1], kv[0])),
@@ -782,6 +784,11 @@ def creation_facts(manifest: Manifest) -> dict[str, Any]:
         "inputs": len(manifest.inputs),
         "tool_versions": dict(manifest.tool_versions or {}),
     }
+    from . import splits  # numpy: not at import, so `dataset-kit --help` stays quick
+
+    # The split strategy's own words, from its module (dataset_kit.splits).
+    facts["split_text"] = splits.card_text(facts)
+    return facts
 
 
 def _render_context(

@@ -77,6 +77,9 @@ class _Alternate:
     def report(self, outcome: splits.Outcome) -> dict:
         return {"alternate": {"written": int((outcome.split >= 0).sum())}}
 
+    def card_text(self, config: dict) -> splits.CardText:
+        return splits.CardText(", alternating by key", " Units take the splits in turn.")
+
 
 def test_a_new_split_strategy_is_one_class_and_its_registration(tmp_path, monkeypatch):
     monkeypatch.setattr(splits, "STRATEGIES", [_Alternate.for_request, *splits.STRATEGIES])
@@ -87,6 +90,10 @@ def test_a_new_split_strategy_is_one_class_and_its_registration(tmp_path, monkey
     assert result.report["splitting"]["mode"] == "alternate"
     assert result.report["splitting"]["alternate"] == {"written": 40}
     assert result.splits == {"train": 20, "test": 20}
+    card = (tmp_path / "ds" / "README.md").read_text()
+    assert "articles, split `train=0.9,test=0.1`, alternating by key, seed 0." in card
+    assert "seed 0. Units take the splits in turn.\n" in card
+    assert "seeded hash" not in card
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

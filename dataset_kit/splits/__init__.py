@@ -5,9 +5,9 @@ near-duplicate cluster kept whole, a ``--group-by`` group (:mod:`.grouped` forms
 groups). A strategy sees the units' keys and the per-record values pass 1 computed
 with its module's function (``by_date.record_dates``,
 ``stratified.record_strata``, ``grouped.record_groups``), and returns a split index
-per unit; it also writes its section of the report's ``splitting`` object. The card's
-sentence about the split lives with the card template (``cards/news_articles.md.j2``),
-which reads the settings from the manifest.
+per unit; it also writes its section of the report's ``splitting`` object and its
+words in the card (``card_text``, from the settings the manifest recorded; the card
+template ``cards/news_articles.md.j2`` places them, see :func:`card_text`).
 
 Strategies, in the order they are tried (the first whose option is set wins):
 
@@ -24,9 +24,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DatasetKitError
-from ..splitting import DEFAULT_SPLIT, parse_split, parse_split_by_date, split_names_for_dates
+from ..splitting import (
+    DEFAULT_SPLIT,
+    DateSplit,
+    SplitSpec,
+    parse_split,
+    parse_split_by_date,
+    split_names_for_dates,
+)
 from . import grouped
-from .base import Assignment, Outcome, SplitRequest, SplitStrategy, Units
+from .base import Assignment, CardText, Outcome, SplitRequest, SplitStrategy, Units
 from .by_date import ByDate
 from .hashed import Hashed
 from .stratified import Stratified
@@ -83,13 +90,50 @@ def splitting_report(
     return summary
 
 
+def card_text(config: dict[str, Any]) -> CardText:
+    """The words of the strategy the manifest recorded, for the card's "Written" line:
+    its clause then the groups' (after the split names), and its sentence.
+
+    ``config`` holds the recorded settings as :func:`dataset_kit.cards.creation_facts`
+    reads them (``split``, ``split_by_date``, ``stratify``, ``group_by``, ``seed``,
+    ``near_keep``); the strategy is the one :func:`choose` picks for them.
+    """
+    strategy = choose(_recorded_request(config))
+    words = strategy.card_text(config)
+    return CardText(words.clause + grouped.card_text(config), words.sentence)
+
+
+def _recorded_request(config: dict[str, Any]) -> SplitRequest:
+    """The request a manifest's settings stand for, as far as the card needs it (a
+    setting an older manifest did not record takes a neutral value)."""
+    spec = parse_split(config["split"]) if config.get("split") else None
+    if spec is None or spec.ratios is None:
+        names = spec.names if spec else ("train", "test")
+        spec = SplitSpec(names, (1 / len(names),) * len(names))
+    dates = None
+    if config.get("split_by_date"):
+        field, _, cutoffs = str(config["split_by_date"]).partition(":")
+        dates = DateSplit(field, (), tuple(cutoffs.split(",")))
+    seed = config.get("seed")
+    return SplitRequest(
+        spec.names,
+        spec,
+        dates,
+        int(seed) if isinstance(seed, int) else 0,
+        config.get("stratify"),
+        config.get("group_by"),
+    )
+
+
 __all__ = [
     "STRATEGIES",
     "Assignment",
+    "CardText",
     "Outcome",
     "SplitRequest",
     "SplitStrategy",
     "Units",
+    "card_text",
     "choose",
     "resolve_request",
     "splitting_report",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -79,6 +79,14 @@ class Outcome:
     cross_split_groups: int
 
 
+class CardText(NamedTuple):
+    """A strategy's words in the card's "Written" line: ``clause`` after the split
+    names (", stratified by `source`"), ``sentence`` after the line's full stop."""
+
+    clause: str = ""
+    sentence: str = ""
+
+
 class SplitStrategy(Protocol):
     """One way of giving each unit a split."""
 
@@ -89,3 +97,8 @@ class SplitStrategy(Protocol):
 
     def report(self, outcome: Outcome) -> dict[str, Any]:
         """This strategy's sections of the report's ``splitting`` object."""
+
+    def card_text(self, config: dict[str, Any]) -> CardText:
+        """This strategy's words in the card, from the settings the manifest recorded
+        (:func:`dataset_kit.cards.creation_facts`: ``split_by_date``, ``stratify``,
+        ``near_keep``, ...)."""

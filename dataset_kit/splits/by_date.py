@@ -3,7 +3,7 @@
 A unit goes to the split of its earliest date: before the first cutoff, the first
 split, and so on; undated units go to the first split, so later splits only hold
 records known to come after their cutoff. Card: "split by date at `FIELD:CUTOFF`"
-(``cards/news_articles.md.j2``).
+(:meth:`ByDate.card_text`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..splitting import NO_DATE, DateSplit, assign_by_date, parse_timestamp
-from .base import Assignment, Outcome, SplitRequest, Units
+from .base import Assignment, CardText, Outcome, SplitRequest, Units
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..stages.merge import KeyArrays
@@ -63,3 +63,6 @@ class ByDate:
                 "unparseable_dates": outcome.unparseable_dates,
             }
         }
+
+    def card_text(self, config: dict[str, Any]) -> CardText:
+        return CardText(f", split by date at `{config['split_by_date']}`")

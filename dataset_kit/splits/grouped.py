@@ -3,7 +3,7 @@
 Not a strategy of its own: it shapes the units every strategy assigns (a group's key
 is the hash of its value, so the hash split stays stable as the group grows). A
 record without a value is a group of its own. Card: "records sharing a `FIELD` kept
-in one split" (``cards/news_articles.md.j2``).
+in one split" (:func:`card_text`).
 """
 
 from __future__ import annotations
@@ -36,3 +36,9 @@ def report(request: SplitRequest, outcome: Outcome) -> dict[str, Any]:
             "groups_across_splits": outcome.cross_split_groups,
         }
     }
+
+
+def card_text(config: dict[str, Any]) -> str:
+    """The card's clause on the groups (none without ``--group-by``)."""
+    field = config.get("group_by")
+    return f", records sharing a `{field}` kept in one split" if field else ""

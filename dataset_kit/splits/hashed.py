@@ -2,7 +2,7 @@
 
 Stable as the corpus grows (a unit's key, hence its number, never changes) and
 independent of input order. Card: "A record's split comes from a seeded hash of its
-id ..." (``cards/news_articles.md.j2``).
+id ..." (:func:`hash_sentence`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..splitting import assign_by_hash
-from .base import Assignment, Outcome, SplitRequest, Units
+from .base import Assignment, CardText, Outcome, SplitRequest, Units
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..stages.merge import KeyArrays
+
+
+def hash_sentence(config: dict[str, Any]) -> str:
+    """The card's sentence on the seeded hash (also the stratified split's ranks)."""
+    whole = (
+        " (of its cluster for near duplicates, so that each cluster stays whole in one split)"
+        if config.get("near_keep") == "cluster"
+        else ""
+    )
+    return (
+        f" A record's split comes from a seeded hash of its id{whole}, so the same input "
+        "always gives the same splits."
+    )
 
 
 @dataclass(frozen=True)
@@ -36,3 +49,6 @@ class Hashed:
 
     def report(self, outcome: Outcome) -> dict[str, Any]:
         return {"ratios": dict(zip(self.names, self.ratios, strict=True))}
+
+    def card_text(self, config: dict[str, Any]) -> CardText:
+        return CardText(sentence=hash_sentence(config))

@@ -2,7 +2,7 @@
 
 Units are ranked by their seeded hash within each value and cut at the exact ratios
 (weighted by unit size). A unit's stratum is that of its record with the smallest
-key. Card: "stratified by `FIELD`" (``cards/news_articles.md.j2``).
+key. Card: "stratified by `FIELD`" and the hash split's sentence (:meth:`card_text`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import numpy as np
 import orjson
 
 from ..splitting import assign_stratified
-from .base import Assignment, Outcome, SplitRequest, Units
+from .base import Assignment, CardText, Outcome, SplitRequest, Units
+from .hashed import hash_sentence
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..stages.merge import KeyArrays
@@ -76,3 +77,6 @@ class Stratified:
             table.setdefault(label, {n: 0 for n in self.names})[self.names[split]] = int(count)
         sections["stratify"] = {"field": self.field, "per_value": dict(sorted(table.items()))}
         return sections
+
+    def card_text(self, config: dict[str, Any]) -> CardText:
+        return CardText(f", stratified by `{config['stratify']}`", hash_sentence(config))
