@@ -136,7 +136,7 @@ def _export_stages(
     strategy = splits.choose(request)
     with open(staged.file(job.rejects_final), "wb", buffering=1 << 20) as rejects_out:
         rejects = RejectLog(rejects_out)
-        ctx = job.key_context(spill_dir)
+        ctx = job.key_context(spill_dir, strategy)
         totals, keys = collect(job, ctx, executor_for(settings.jobs), rejects, progress)
         plan = plan_export(
             keys,
@@ -147,7 +147,8 @@ def _export_stages(
             verify=_verifier(job, totals, spill_dir),
         )
         # The planning keys are done with: free them before pass 2 needs memory.
-        keys.bands = keys.exact = keys.has_signature = keys.dates = keys.groups = None
+        keys.bands = keys.exact = keys.has_signature = None
+        keys.keep_split_values(getattr(strategy, "report_values", ()))
         release_memory(force=True)
         require_free_space(tmp, spill_dir)
         schema = arrow_schema(list(job.columns))

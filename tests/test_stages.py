@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from export_helpers import article
 
@@ -17,6 +18,7 @@ from dataset_kit.executors import InlineExecutor, executor_for
 from dataset_kit.executors.local import LocalExecutor, available_cpus
 from dataset_kit.exporting import export
 from dataset_kit.splits import Assignment
+from dataset_kit.stages.merge import KeyArrays
 
 
 def test_notes_past_the_first_range_give_the_line_in_the_file(tmp_path):
@@ -59,23 +61,38 @@ def test_one_job_runs_inline():
 
 @dataclass(frozen=True)
 class _Alternate:
-    """A split strategy in one class: units alternate between the splits, by key."""
+    """A split strategy in one class: units alternate between the splits, shortest
+    text first (a per-record value it asks pass 1 for), then by key."""
 
     names: tuple[str, ...]
     mode: str = "alternate"
+    report_values = ("length",)  # what its report reads after the split
 
     @classmethod
     def for_request(cls, request: splits.SplitRequest) -> _Alternate:
         return cls(request.names)
 
-    def assign(self, units: splits.Units, keys: object) -> Assignment:
-        order = np.argsort(units.keys, kind="stable")
+    def record_values(self, records: list[dict], id_hash: np.ndarray) -> splits.RecordValues:
+        length = np.array([len(r["text"]) for r in records], dtype=np.int64)
+        return {"length": length, "records_keyed": len(records)}
+
+    def assign(self, units: splits.Units, keys: KeyArrays) -> Assignment:
+        unit_length = np.zeros(len(units.keys), dtype=np.int64)
+        np.maximum.at(unit_length, units.of_record, keys.split_values["length"][units.records])
+        order = np.lexsort((units.keys, unit_length))
         codes = np.empty(len(order), dtype=np.int16)
         codes[order] = np.arange(len(order)) % len(self.names)
         return Assignment(codes)
 
     def report(self, outcome: splits.Outcome) -> dict:
-        return {"alternate": {"written": int((outcome.split >= 0).sum())}}
+        keys = outcome.keys
+        return {
+            "alternate": {
+                "written": int((outcome.split >= 0).sum()),
+                "records_keyed": keys.split_counts["records_keyed"],
+                "longest": int(keys.split_values["length"].max()),
+            }
+        }
 
     def card_text(self, config: dict) -> splits.CardText:
         return splits.CardText(", alternating by key", " Units take the splits in turn.")
@@ -88,8 +105,18 @@ def test_a_new_split_strategy_is_one_class_and_its_registration(tmp_path, monkey
     source.write_text("".join(json.dumps(article(rng, n)) + "\n" for n in range(40)))
     result = export([source], tmp_path / "ds", dedup="off")
     assert result.report["splitting"]["mode"] == "alternate"
-    assert result.report["splitting"]["alternate"] == {"written": 40}
+    lengths = sorted(len(json.loads(line)["text"]) for line in source.read_text().splitlines())
+    # Its per-record value and count came back from pass 1 through its own module ...
+    assert result.report["splitting"]["alternate"] == {
+        "written": 40,
+        "records_keyed": 40,
+        "longest": lengths[-1],
+    }
     assert result.splits == {"train": 20, "test": 20}
+    # ... and made the split: the shortest texts alternate, the shortest to train.
+    train = pq.read_table(next((tmp_path / "ds" / "data").glob("train-*.parquet")))
+    assert sorted(len(text) for text in train.column("text").to_pylist()) == lengths[::2]
+    # Its words in the card came from its module too, placed by the template.
     card = (tmp_path / "ds" / "README.md").read_text()
     assert "articles, split `train=0.9,test=0.1`, alternating by key, seed 0." in card
     assert "seed 0. Units take the splits in turn.\n" in card

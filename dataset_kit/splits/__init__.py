@@ -2,9 +2,9 @@
 
 A *unit* is a set of records that must share a split: a record alone, a
 near-duplicate cluster kept whole, a ``--group-by`` group (:mod:`.grouped` forms the
-groups). A strategy sees the units' keys and the per-record values pass 1 computed
-with its module's function (``by_date.record_dates``,
-``stratified.record_strata``, ``grouped.record_groups``), and returns a split index
+groups). A strategy names the values pass 1 computes of each record for it
+(``record_values``: dates, strata, ...; :func:`record_values` adds the groups'), sees
+the units' keys and those values (``keys.split_values``), and returns a split index
 per unit; it also writes its section of the report's ``splitting`` object and its
 words in the card (``card_text``, from the settings the manifest recorded; the card
 template ``cards/news_articles.md.j2`` places them, see :func:`card_text`).
@@ -33,12 +33,22 @@ from ..splitting import (
     split_names_for_dates,
 )
 from . import grouped
-from .base import Assignment, CardText, Outcome, SplitRequest, SplitStrategy, Units
+from .base import (
+    Assignment,
+    CardText,
+    Outcome,
+    RecordValues,
+    SplitRequest,
+    SplitStrategy,
+    Units,
+)
 from .by_date import ByDate
 from .hashed import Hashed
 from .stratified import Stratified
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
     from ..config import ExportSettings
 
 # Tried in this order; each returns its strategy, or None when its option is not set.
@@ -90,6 +100,19 @@ def splitting_report(
     return summary
 
 
+def record_values(
+    strategy: SplitStrategy,
+    group_by: str | None,
+    records: list[dict[str, Any]],
+    id_hash: np.ndarray,
+) -> RecordValues:
+    """Pass 1, in a worker: the values of one task's records that ``strategy`` asks
+    for, and the groups' with ``--group-by``, by name (see :data:`RecordValues`)."""
+    values = dict(strategy.record_values(records, id_hash))
+    values.update(grouped.record_values(group_by, records, id_hash))
+    return values
+
+
 def card_text(config: dict[str, Any]) -> CardText:
     """The words of the strategy the manifest recorded, for the card's "Written" line:
     its clause then the groups' (after the split names), and its sentence.
@@ -130,11 +153,13 @@ __all__ = [
     "Assignment",
     "CardText",
     "Outcome",
+    "RecordValues",
     "SplitRequest",
     "SplitStrategy",
     "Units",
     "card_text",
     "choose",
+    "record_values",
     "resolve_request",
     "splitting_report",
 ]

@@ -12,6 +12,13 @@ from ..splitting import DateSplit, SplitSpec
 if TYPE_CHECKING:  # pragma: no cover
     from ..stages.merge import KeyArrays
 
+# Per-record values a strategy asks pass 1 for, by name (in the worker, one task's
+# valid records at a time), joined over all tasks in input order into ``KeyArrays``:
+# a numpy array (one value per record) is concatenated into ``split_values[name]``; a
+# list (one hashable label per record) becomes ``int64`` codes there, with the labels
+# by code in ``split_labels[name]``; an ``int`` is a count, summed into ``split_counts``.
+RecordValues = dict[str, np.ndarray | list[Any] | int]
+
 
 @dataclass(frozen=True)
 class SplitRequest:
@@ -70,12 +77,12 @@ class Assignment:
 @dataclass(frozen=True)
 class Outcome:
     """What the report tells of a finished split: the split of every record (-1 when
-    not written), the keys, and the counts the planning and pass 1 found."""
+    not written), the keys (with the counts pass 1 found, ``keys.split_counts``), and
+    the counts the planning found."""
 
     split: np.ndarray
     keys: KeyArrays
     undated_units: int
-    unparseable_dates: int
     cross_split_groups: int
 
 
@@ -91,6 +98,13 @@ class SplitStrategy(Protocol):
     """One way of giving each unit a split."""
 
     mode: str  # the report's ``splitting.mode``
+
+    def record_values(self, records: list[dict[str, Any]], id_hash: np.ndarray) -> RecordValues:
+        """Pass 1, in a worker: the values this strategy needs of each record (of one
+        task; ``id_hash`` is their id hashes), by name, as :data:`RecordValues` says.
+        ``assign`` and ``report`` find them in ``keys.split_values[name]``. (A strategy
+        may also name, in a ``report_values`` tuple, those its report still reads: the
+        others are freed before the shards are written.)"""
 
     def assign(self, units: Units, keys: KeyArrays) -> Assignment:
         """The split of each unit (``int16`` codes into the split names)."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..splitting import NO_DATE, DateSplit, assign_by_date, parse_timestamp
-from .base import Assignment, CardText, Outcome, SplitRequest, Units
+from .base import Assignment, CardText, Outcome, RecordValues, SplitRequest, Units
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..stages.merge import KeyArrays
@@ -46,10 +46,14 @@ class ByDate:
     def for_request(cls, request: SplitRequest) -> ByDate | None:
         return cls(request.dates) if request.dates is not None else None
 
+    def record_values(self, records: list[dict[str, Any]], id_hash: np.ndarray) -> RecordValues:
+        dates, bad = record_dates(records, self.dates.field)
+        return {"dates": dates, "unparseable_dates": bad}
+
     def assign(self, units: Units, keys: KeyArrays) -> Assignment:
-        assert keys.dates is not None
+        dates = keys.split_values["dates"]
         unit_dates = np.full(len(units.keys), NO_DATE, dtype=np.int64)
-        np.minimum.at(unit_dates, units.of_record, keys.dates[units.records])
+        np.minimum.at(unit_dates, units.of_record, dates[units.records])
         return Assignment(
             assign_by_date(unit_dates, self.dates.cutoffs), int((unit_dates == NO_DATE).sum())
         )
@@ -60,7 +64,7 @@ class ByDate:
                 "field": self.dates.field,
                 "cutoffs": list(self.dates.cutoff_texts),
                 "undated_units_in_first_split": outcome.undated_units,
-                "unparseable_dates": outcome.unparseable_dates,
+                "unparseable_dates": outcome.keys.split_counts.get("unparseable_dates", 0),
             }
         }
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..dedup import hash64_array, value_bytes
-from .base import Outcome, SplitRequest
+from .base import Outcome, RecordValues, SplitRequest
 
 
 def record_groups(valid: list[dict[str, Any]], field: str, id_hash: np.ndarray) -> np.ndarray:
@@ -24,6 +24,13 @@ def record_groups(valid: list[dict[str, Any]], field: str, id_hash: np.ndarray) 
     if present:
         groups[present] = hash64_array(b"group\x00" + value_bytes(values[i]) for i in present)
     return groups
+
+
+def record_values(
+    field: str | None, records: list[dict[str, Any]], id_hash: np.ndarray
+) -> RecordValues:
+    """Pass 1: ``groups``, each record's group key, with ``--group-by FIELD``."""
+    return {"groups": record_groups(records, field, id_hash)} if field else {}
 
 
 def report(request: SplitRequest, outcome: Outcome) -> dict[str, Any]:

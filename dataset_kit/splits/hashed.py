@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..splitting import assign_by_hash
-from .base import Assignment, CardText, Outcome, SplitRequest, Units
+from .base import Assignment, CardText, Outcome, RecordValues, SplitRequest, Units
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..stages.merge import KeyArrays
@@ -43,6 +45,9 @@ class Hashed:
     def for_request(cls, request: SplitRequest) -> Hashed:
         assert request.spec is not None and request.spec.ratios is not None
         return cls(request.spec.names, request.spec.ratios, request.seed)
+
+    def record_values(self, records: list[dict[str, Any]], id_hash: np.ndarray) -> RecordValues:
+        return {}  # the units' keys are all it needs
 
     def assign(self, units: Units, keys: KeyArrays) -> Assignment:
         return Assignment(assign_by_hash(units.keys, self.ratios, self.seed))

@@ -8,13 +8,13 @@ key. Card: "stratified by `FIELD`" and the hash split's sentence (:meth:`card_te
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import orjson
 
 from ..splitting import assign_stratified
-from .base import Assignment, CardText, Outcome, SplitRequest, Units
+from .base import Assignment, CardText, Outcome, RecordValues, SplitRequest, Units
 from .hashed import hash_sentence
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,6 +38,7 @@ class Stratified:
     seed: int
     field: str
     mode: str = "stratified"
+    report_values: ClassVar[tuple[str, ...]] = ("strata",)
 
     @classmethod
     def for_request(cls, request: SplitRequest) -> Stratified | None:
@@ -46,25 +47,28 @@ class Stratified:
         assert request.spec is not None and request.spec.ratios is not None
         return cls(request.spec.names, request.spec.ratios, request.seed, request.stratify)
 
+    def record_values(self, records: list[dict[str, Any]], id_hash: np.ndarray) -> RecordValues:
+        return {"strata": record_strata(records, self.field)}  # coded in input order
+
     def assign(self, units: Units, keys: KeyArrays) -> Assignment:
-        assert keys.strata is not None
+        strata = keys.split_values["strata"]
         kept, unit_of = units.records, units.of_record
         # A unit's stratum is that of its record with the smallest key.
         order = np.lexsort((keys.id_hash[kept], units.record_keys[kept], unit_of))
         first = np.ones(len(order), dtype=bool)
         first[1:] = unit_of[order][1:] != unit_of[order][:-1]
         unit_strata = np.empty(len(units.keys), dtype=np.int64)
-        unit_strata[unit_of[order][first]] = keys.strata[kept][order][first]
+        unit_strata[unit_of[order][first]] = strata[kept][order][first]
         sizes = np.bincount(unit_of, minlength=len(units.keys))
         return Assignment(assign_stratified(units.keys, sizes, unit_strata, self.ratios, self.seed))
 
     def report(self, outcome: Outcome) -> dict[str, Any]:
         sections: dict[str, Any] = {"ratios": dict(zip(self.names, self.ratios, strict=True))}
-        keys = outcome.keys
-        if keys.strata is None:
+        strata = outcome.keys.split_values.get("strata")
+        if strata is None:
             return sections
         written = outcome.split >= 0
-        pairs = np.stack([keys.strata[written], outcome.split[written].astype(np.int64)], axis=1)
+        pairs = np.stack([strata[written], outcome.split[written].astype(np.int64)], axis=1)
         combos, counts = (
             np.unique(pairs, axis=0, return_counts=True)
             if len(pairs)
@@ -72,7 +76,7 @@ class Stratified:
         )
         table: dict[str, dict[str, int]] = {}
         for (code, split), count in zip(combos.tolist(), list(counts), strict=True):
-            name = keys.strata_names[code]
+            name = outcome.keys.split_labels["strata"][code]
             label = "null" if name is None else name
             table.setdefault(label, {n: 0 for n in self.names})[self.names[split]] = int(count)
         sections["stratify"] = {"field": self.field, "per_value": dict(sorted(table.items()))}

@@ -3,14 +3,15 @@
 :func:`key_task` runs through an executor with a :class:`KeyContext`, sent once per
 worker. It returns a :class:`TaskKeys`: a few dozen bytes per valid record (a hash
 of the id, the exact-duplicate key, the LSH band hashes, the values the split
-strategy needs) plus the task's rejects and notes. The records themselves go to the
-spill file (:mod:`.spill`), never back through the executor.
+strategy asks for: :func:`dataset_kit.splits.record_values`) plus the task's rejects
+and notes. The records themselves go to the spill file (:mod:`.spill`), never back
+through the executor.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,9 +29,7 @@ from ..dedup import (
     value_bytes,
 )
 from ..reading import ReadNotes
-from ..splits.by_date import record_dates
-from ..splits.grouped import record_groups
-from ..splits.stratified import record_strata
+from ..splits import RecordValues, SplitStrategy, record_values
 from ..tasks import LineRange, PageFiles
 from ..validating import Issue, Validator
 from .memory import release_memory
@@ -50,8 +49,7 @@ class KeyContext:
     id_field: str
     text_field: str
     url_field: str | None
-    date_field: str | None
-    stratify: str | None
+    strategy: SplitStrategy  # asks for its per-record values (splits.record_values)
     group_by: str | None
     spill_dir: str
 
@@ -82,10 +80,7 @@ class TaskKeys:
     exact: np.ndarray | None = None
     bands: np.ndarray | None = None
     has_signature: np.ndarray | None = None
-    dates: np.ndarray | None = None
-    bad_dates: int = 0
-    strata: list[str | None] | None = None
-    groups: np.ndarray | None = None
+    split_values: RecordValues = field(default_factory=dict)  # by name, for the split
     spill: str | None = None
     furniture_lines: int = 0
 
@@ -121,12 +116,7 @@ def key_task(ctx: KeyContext, item: tuple[int, KeyTask]) -> TaskKeys:
         keys.furniture_lines = int(pc.sum(column).as_py() or 0)
     if ctx.dedup != "off":
         _dedup_keys(keys, ctx, batch, valid)
-    if ctx.date_field:
-        keys.dates, keys.bad_dates = record_dates(valid, ctx.date_field)
-    if ctx.stratify:
-        keys.strata = record_strata(valid, ctx.stratify)
-    if ctx.group_by:
-        keys.groups = record_groups(valid, ctx.group_by, keys.id_hash)
+    keys.split_values = record_values(ctx.strategy, ctx.group_by, valid, keys.id_hash)
     if batch.num_rows:
         keys.spill = write_spill(ctx.spill_dir, index, batch)
     del batch, valid, read

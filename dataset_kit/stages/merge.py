@@ -26,7 +26,7 @@ from .rejects import RejectLog
 from .spill import SpilledTask
 
 # The per-record key arrays a task may return, joined by name.
-_ARRAYS = ("id_hash", "lines", "file_of", "exact", "bands", "has_signature", "dates", "groups")
+_ARRAYS = ("id_hash", "lines", "file_of", "exact", "bands", "has_signature")
 
 
 @dataclass
@@ -39,14 +39,21 @@ class KeyArrays:
     exact: np.ndarray | None
     bands: np.ndarray | None
     has_signature: np.ndarray | None
-    dates: np.ndarray | None
-    strata: np.ndarray | None
-    strata_names: list[str | None]
-    groups: np.ndarray | None
+    # The split strategy's per-record values by name (``splits.RecordValues``): arrays
+    # as the tasks gave them, lists as int64 codes with their labels by code in
+    # ``split_labels``; and its counts, summed over the tasks.
+    split_values: dict[str, np.ndarray] = field(default_factory=dict)
+    split_labels: dict[str, list[Any]] = field(default_factory=dict)
+    split_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
         return len(self.id_hash)
+
+    def keep_split_values(self, names: tuple[str, ...]) -> None:
+        """Free the split values but ``names`` (the split is made; its report reads those)."""
+        for name in [n for n in self.split_values if n not in names]:
+            del self.split_values[name]
 
 
 @dataclass
@@ -59,7 +66,6 @@ class ReadTotals:
     per_file: dict[str, int] = field(default_factory=dict)
     records: int = 0
     invalid: int = 0
-    bad_dates: int = 0
     pages: int = 0
     furniture_lines: int = 0
 
@@ -71,11 +77,12 @@ class ReadTotals:
 @dataclass
 class _Joiner:
     """The parts of the key arrays as tasks come back, and the codes that make the
-    per-task file and stratum names global."""
+    per-task file names and split labels global."""
 
     parts: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in _ARRAYS})
-    strata: list[np.ndarray] = field(default_factory=list)
-    strata_codes: dict[str | None, int] = field(default_factory=dict)
+    split_parts: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    split_codes: dict[str, dict[Any, int]] = field(default_factory=dict)
+    split_counts: dict[str, int] = field(default_factory=dict)
     file_index: dict[str, int] = field(default_factory=dict)
     line_offsets: dict[str, int] = field(default_factory=dict)
     total: int = 0
@@ -123,7 +130,6 @@ def _merge_task(keys: TaskKeys, totals: ReadTotals, joiner: _Joiner, rejects: Re
         dtype=np.int32,
     )
     totals.invalid += len(keys.invalid)
-    totals.bad_dates += keys.bad_dates
     totals.furniture_lines += keys.furniture_lines
     if keys.furniture_lines or all(input_kind(Path(n)) == "txt" for n in keys.per_file):
         totals.pages += sum(
@@ -137,20 +143,27 @@ def _merge_task(keys: TaskKeys, totals: ReadTotals, joiner: _Joiner, rejects: Re
     parts["id_hash"].append(keys.id_hash)
     parts["lines"].append(keys.lines + offset)
     parts["file_of"].append(file_ids[keys.file_of] if keys.valid else keys.file_of)
-    for name in ("exact", "bands", "has_signature", "dates", "groups"):
+    for name in ("exact", "bands", "has_signature"):
         value = getattr(keys, name)
         if value is not None:
             parts[name].append(value)
-    if keys.strata is not None:
-        codes = joiner.strata_codes
-        joiner.strata.append(
-            np.fromiter(
-                (codes.setdefault(v, len(codes)) for v in keys.strata),
-                dtype=np.int64,
-                count=len(keys.strata),
-            )
-        )
+    _merge_split_values(keys, joiner)
     joiner.total += keys.valid
+
+
+def _merge_split_values(keys: TaskKeys, joiner: _Joiner) -> None:
+    """One task's split values, by kind (``splits.RecordValues``): counts summed,
+    labels coded in order of first appearance, arrays kept to be concatenated."""
+    for name, value in keys.split_values.items():
+        if isinstance(value, int):
+            joiner.split_counts[name] = joiner.split_counts.get(name, 0) + value
+            continue
+        if isinstance(value, list):
+            codes = joiner.split_codes.setdefault(name, {})
+            value = np.fromiter(
+                (codes.setdefault(v, len(codes)) for v in value), dtype=np.int64, count=len(value)
+            )
+        joiner.split_parts.setdefault(name, []).append(value)
 
 
 def _wanted(ctx: KeyContext) -> set[str]:
@@ -159,10 +172,6 @@ def _wanted(ctx: KeyContext) -> set[str]:
         wanted.add("exact")
     if ctx.near is not None:
         wanted |= {"bands", "has_signature"}
-    if ctx.date_field:
-        wanted.add("dates")
-    if ctx.group_by:
-        wanted.add("groups")
     return wanted
 
 
@@ -176,10 +185,11 @@ def _join(joiner: _Joiner, ctx: KeyContext) -> KeyArrays:
         return np.concatenate(parts[name]) if parts[name] else np.zeros((0, *shape), dtype)
 
     bands_width = ctx.near.bands if ctx.near else 0
-    names_by_code: list[str | None] = [None] * len(joiner.strata_codes)
-    for value, code in joiner.strata_codes.items():
-        names_by_code[code] = value
-    strata = joiner.strata
+    labels: dict[str, list[Any]] = {}
+    for name, codes in joiner.split_codes.items():
+        labels[name] = [None] * len(codes)
+        for value, code in codes.items():
+            labels[name][code] = value
     return KeyArrays(
         id_hash=joined("id_hash", np.uint64),  # type: ignore[arg-type]
         lines=joined("lines", np.int64),  # type: ignore[arg-type]
@@ -187,10 +197,7 @@ def _join(joiner: _Joiner, ctx: KeyContext) -> KeyArrays:
         exact=joined("exact", np.uint64),
         bands=joined("bands", np.uint32, (bands_width,)),
         has_signature=joined("has_signature", bool),
-        dates=joined("dates", np.int64),
-        strata=np.concatenate(strata)
-        if strata
-        else (np.zeros(0, np.int64) if ctx.stratify else None),
-        strata_names=names_by_code,
-        groups=joined("groups", np.uint64),
+        split_values={name: np.concatenate(p) for name, p in joiner.split_parts.items()},
+        split_labels=labels,
+        split_counts=dict(joiner.split_counts),
     )

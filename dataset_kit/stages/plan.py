@@ -157,8 +157,9 @@ def split_units(
     n = keys.size
     index = np.arange(n, dtype=index_dtype(n))
     links = [pairs] if keep_clusters else []
-    if keys.groups is not None:
-        group_first = first_occurrences(keys.groups, eligible=kept)
+    groups = keys.split_values.get("groups")
+    if groups is not None:
+        group_first = first_occurrences(groups, eligible=kept)
         joined = np.flatnonzero(group_first != index)
         links.append(np.stack([group_first[joined], joined], axis=1))
     return connected_components(n, np.concatenate(links) if links else pairs)
@@ -173,7 +174,8 @@ def assign_splits(
     kept_index = np.flatnonzero(kept)
     if not len(kept_index):
         return split, 0, 0
-    unit_key = keys.groups if keys.groups is not None else keys.id_hash
+    groups = keys.split_values.get("groups")
+    unit_key = groups if groups is not None else keys.id_hash
     units, unit_of = np.unique(components[kept_index], return_inverse=True)
     unit_keys = np.full(len(units), np.iinfo(np.uint64).max, dtype=np.uint64)
     np.minimum.at(unit_keys, unit_of, unit_key[kept_index])
@@ -183,9 +185,9 @@ def assign_splits(
     )
     split[kept_index] = assigned.codes[unit_of]
     cross_groups = 0
-    if keys.groups is not None:
+    if groups is not None:
         group_splits = np.unique(
-            np.stack([keys.groups[kept_index], split[kept_index].astype(np.uint64)], axis=1),
+            np.stack([groups[kept_index], split[kept_index].astype(np.uint64)], axis=1),
             axis=0,
         )
         cross_groups = int(len(group_splits) - len(np.unique(group_splits[:, 0])))

@@ -23,7 +23,7 @@ from ..errors import DatasetKitError, InputError, SchemaError, printable
 from ..manifest import manifest_path
 from ..reading import ReadNotes, expand_inputs_named
 from ..shards import parse_size
-from ..splits import SplitRequest, resolve_request
+from ..splits import SplitRequest, SplitStrategy, resolve_request
 from ..splitting import DateSplit, SplitSpec
 from ..validating import Validator, load_schema
 from .keys import KeyContext
@@ -71,8 +71,8 @@ class ExportJob:
     def dates(self) -> DateSplit | None:
         return self.split.dates
 
-    def key_context(self, spill_dir: Path) -> KeyContext:
-        """The context of the key tasks (pass 1)."""
+    def key_context(self, spill_dir: Path, strategy: SplitStrategy) -> KeyContext:
+        """The context of the key tasks (pass 1); ``strategy`` asks for its values."""
         settings = self.settings
         return KeyContext(
             schema=self.schema,
@@ -83,8 +83,7 @@ class ExportJob:
             id_field="id",
             text_field="text",
             url_field="url" if "url" in self.schema["properties"] else None,
-            date_field=self.dates.field if self.dates else None,
-            stratify=settings.stratify,
+            strategy=strategy,
             group_by=settings.group_by,
             spill_dir=str(spill_dir),
         )

@@ -178,7 +178,6 @@ def finish(
         split=plan.split,
         keys=keys,
         undated_units=plan.undated_units,
-        unparseable_dates=totals.bad_dates,
         cross_split_groups=plan.cross_split_groups,
     )
     written = counts["written"]
