@@ -82,6 +82,11 @@ def parse_split(value: str | Mapping[str, Any]) -> SplitSpec:
             )
     if len(set(names)) != len(names):
         raise DatasetKitError(f"--split: split names must be unique, got {', '.join(names)}")
+    if len({name.lower() for name in names}) != len(names):
+        raise DatasetKitError(
+            f"--split: split names must differ in more than case, got {', '.join(names)}: "
+            "their shard files would collide on case-insensitive file systems"
+        )
     if len(names) > MAX_SPLITS:
         raise DatasetKitError(f"--split: {len(names)} splits; at most {MAX_SPLITS} are supported")
     given = [ratio for _, ratio in items if ratio is not None]

@@ -952,3 +952,31 @@ def test_settings_that_do_nothing_are_named(tmp_path: Path, flags: list[str], no
     result = CliRunner().invoke(cli, ["export", str(source), "--out", str(tmp_path / "d"), *flags])
     assert result.exit_code == 0, result.output
     assert f"Note: {note}" in result.output
+
+
+@pytest.mark.parametrize(
+    ("split", "message"),
+    [
+        ("", "--split is empty"),
+        ("Train=0.5,train=0.5", "must differ in more than case"),
+    ],
+)
+def test_empty_or_case_colliding_splits_are_refused(
+    tmp_path: Path, split: str, message: str
+) -> None:
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(article(n)) + "\n" for n in range(5)))
+    out = tmp_path / "d"
+    result = CliRunner().invoke(cli, ["export", str(source), "--out", str(out), "--split", split])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert not out.exists()
+
+
+def test_the_summary_counts_in_words_that_agree(tmp_path: Path) -> None:
+    source = tmp_path / "a.jsonl"
+    rows = [article(n) for n in range(5)]
+    source.write_text("".join(json.dumps(r) + "\n" for r in [*rows, rows[0]]))
+    result = CliRunner().invoke(cli, ["export", str(source), "--out", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert "Duplicates: 1 exact copy dropped; no near-duplicate clusters." in result.output

@@ -60,12 +60,13 @@ def resolve_request(settings: ExportSettings) -> SplitRequest:
     train/test for a date split), ratios, cutoffs, seed, stratum and group fields."""
     dates = parse_split_by_date(settings.split_by_date) if settings.split_by_date else None
     if dates is not None:
-        spec = parse_split(settings.split) if settings.split else None
+        spec = parse_split(settings.split) if settings.split is not None else None
         names = split_names_for_dates(spec, dates)
         return SplitRequest(
             names, spec, dates, int(settings.seed), settings.stratify, settings.group_by
         )
-    spec = parse_split(settings.split or DEFAULT_SPLIT)
+    # Only a split that was not given takes the default: an empty one is an error.
+    spec = parse_split(settings.split if settings.split is not None else DEFAULT_SPLIT)
     if spec.ratios is None:
         raise DatasetKitError(
             f"--split {settings.split!r} names splits without ratios; give ratios "

@@ -118,17 +118,23 @@ class ExportResult:
         c, d = self.counts, self.dedup
         if d.get("mode") == "off":
             return []
-        text = f"Duplicates: {c['exact_duplicates']:,} exact copies dropped"
+        copies = "copy" if c["exact_duplicates"] == 1 else "copies"
+        text = f"Duplicates: {c['exact_duplicates']:,} exact {copies} dropped"
         if d.get("mode") == "near":
             keep = (
                 "kept whole in one split"
                 if d.get("near_keep") == "cluster"
                 else (f"one kept per cluster, {c['near_duplicates_dropped']:,} dropped")
             )
-            text += (
-                f"; {d['clusters']:,} near-duplicate clusters ({d['clustered_records']:,} "
-                f"records, largest {d['largest_cluster']:,}), {keep}"
-            )
+            if d["clusters"]:
+                clusters = "cluster" if d["clusters"] == 1 else "clusters"
+                text += (
+                    f"; {d['clusters']:,} near-duplicate {clusters} "
+                    f"({d['clustered_records']:,} records, largest {d['largest_cluster']:,}), "
+                    f"{keep}"
+                )
+            else:
+                text += "; no near-duplicate clusters"
         lines = [text + "."]
         if d.get("mode") == "near":
             lines.append(near_duplicate_method(d))
