@@ -421,7 +421,10 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline",
         type=Path,
         help="also run the export of the dataset-kit source tree at this path (a git "
-        "worktree of an earlier commit) as column (c), for a before/after comparison",
+        "worktree of an earlier commit) as column (c), for a before/after comparison. With "
+        "this tree installed editable, copy the checkout's schema/ and cards/ into its "
+        "dataset_kit/schema and dataset_kit/card_templates first (the editable install "
+        "maps those packages to this tree)",
     )
     args = parser.parse_args(argv)
     corpus_path = HERE / "corpora" / f"dedup-p{args.pairs}-u{args.unrelated}-s{args.seed}.jsonl"

@@ -342,7 +342,10 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline",
         type=Path,
         help="also time the export of the dataset-kit source tree at this path (a git "
-        "worktree of an earlier commit), interleaved with (a): a before/after row",
+        "worktree of an earlier commit), interleaved with (a): a before/after row. With "
+        "this tree installed editable, copy the checkout's schema/ and cards/ into its "
+        "dataset_kit/schema and dataset_kit/card_templates first (the editable install "
+        "maps those packages to this tree)",
     )
     parser.add_argument(
         "--repeat",
