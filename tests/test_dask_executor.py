@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -36,12 +37,20 @@ from dask_helpers import (
     where_am_i,
 )
 from distributed import Client, LocalCluster
+from distributed.client import FutureCancelledError
+from distributed.scheduler import KilledWorker
 from export_helpers import corpus, tree_digests, write_jsonl
 
 from dataset_kit.cli import cli
 from dataset_kit.errors import DatasetKitError, InputError
-from dataset_kit.executors import resolve_scheduler
-from dataset_kit.executors.dask import DaskExecutor, _portable, check_workers, worker_identity
+from dataset_kit.executors import open_executor, resolve_scheduler
+from dataset_kit.executors.dask import (
+    DaskExecutor,
+    _outcome,
+    _portable,
+    check_workers,
+    worker_identity,
+)
 from dataset_kit.exporting import export
 from dataset_kit.sample import pages_dir
 
@@ -166,6 +175,43 @@ def test_workers_running_another_dataset_kit_are_refused(client):
     executor.identity = ("0.0.0", executor.identity[1])
     with pytest.raises(DatasetKitError, match="install the same dataset-kit on every worker"):
         list(executor.map_ordered(where_am_i, range(3), None))
+
+
+class _LostFuture:
+    """A future whose task can no longer finish, the way ``distributed`` says so."""
+
+    key = "key_task-0123-7"
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def result(self) -> None:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (
+            KilledWorker("key_task-0123-7", SimpleNamespace(address="tcp://10.0.0.2:9"), 3),
+            "was running on a Dask worker that died",
+        ),
+        (FutureCancelledError("key_task-0123-7", "scheduler-connection-lost"), "was cancelled"),
+    ],
+)
+def test_a_task_lost_for_good_is_a_clear_error(error, said):
+    with pytest.raises(DatasetKitError, match=f"^task key_task-0123-7 {said}"):
+        _outcome(_LostFuture(error))
+
+
+def test_a_scheduler_without_workers_is_a_clear_error_within_the_timeout(monkeypatch):
+    monkeypatch.setenv("DATASET_KIT_DASK_TIMEOUT", "0.5")
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+        started = time.monotonic()
+        refused = pytest.raises(DatasetKitError, match=r"has no worker \(waited 0\.5 s\): start")
+        with refused, open_executor(1, empty.scheduler_address):
+            pass
+        assert time.monotonic() - started < 5
 
 
 def test_the_scheduler_comes_from_the_flag_then_the_environment(monkeypatch):
@@ -342,6 +388,37 @@ def test_an_unreachable_scheduler_is_a_clear_error_within_the_timeout(tmp_path, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "page.txt"]
 
 
+def test_a_port_that_never_answers_is_a_clear_error_within_the_timeout(tmp_path):
+    """Dask's own handshake has no timeout: a port that accepts the connection and
+    says nothing (another service, a stuck proxy) must not hold the command."""
+    source = write_jsonl(tmp_path / "a.jsonl", corpus(5))
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        result = CliRunner().invoke(
+            cli,
+            ["validate", str(source), "--scheduler", address],
+            env={"DATASET_KIT_DASK_TIMEOUT": "1"},
+        )
+        assert time.monotonic() - started < 8
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: cannot reach the Dask scheduler at {address} within 1 s: no answer "
+        "(set DATASET_KIT_DASK_TIMEOUT=SECONDS to wait longer)\n"
+    )
+
+
+def test_a_malformed_address_is_a_clear_error(tmp_path):
+    source = write_jsonl(tmp_path / "a.jsonl", corpus(5))
+    result = CliRunner().invoke(cli, ["validate", str(source), "--scheduler", "foo://x:1"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "Error: --scheduler foo://x:1: not a Dask scheduler address (unknown address scheme"
+    )
+
+
 def test_a_bad_timeout_is_a_clear_error(tmp_path):
     source = write_jsonl(tmp_path / "a.jsonl", corpus(5))
     result = CliRunner().invoke(
@@ -371,6 +448,36 @@ def test_without_distributed_the_error_says_what_to_install(tmp_path):
         "Error: --scheduler local needs Dask distributed, which is not installed: "
         "pip install 'dataset-kit[dask]'\n"
     )
+
+
+def test_a_scheduler_lost_mid_run_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATASET_KIT_DASK_TIMEOUT", "1")
+    inputs = _records(tmp_path, files=30, per_file=40)
+    doomed = LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    )
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            export([inputs], tmp_path / "ds", scheduler=doomed.scheduler_address)
+        except BaseException as exc:  # reported by the assertions below
+            outcome.append(exc)
+
+    exporting = threading.Thread(target=run)
+    exporting.start()
+    deadline = time.monotonic() + 30
+    while not any(w.processing for w in doomed.scheduler.workers.values()):
+        assert time.monotonic() < deadline and exporting.is_alive()
+        time.sleep(0.005)
+    doomed.close()
+    exporting.join(30)
+    assert not exporting.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], DatasetKitError), outcome
+    # Cancelled (the scheduler said goodbye) or cut off (it just vanished).
+    said = str(outcome[0])
+    assert "was cancelled by the Dask cluster" in said or "lost the connection" in said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # nothing half-written
 
 
 # Last: it kills a worker (the nanny starts another; the `client` fixture waits for it).

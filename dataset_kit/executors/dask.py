@@ -28,6 +28,7 @@ mean the same on every machine (a shared file system, or object-store URLs).
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import uuid
@@ -159,6 +160,17 @@ class DaskExecutor:
         return max(1, threads) * self.in_flight_per_thread
 
     def map_ordered(self, fn: Callable[[C, T], R], tasks: Iterable[T], ctx: C) -> Iterator[R]:
+        from distributed.comm.core import CommClosedError
+
+        try:
+            yield from self._map_ordered(fn, tasks, ctx)
+        except CommClosedError as exc:  # the client's own connection, not a task's OSError
+            raise DatasetKitError(
+                f"lost the connection to the Dask scheduler ({exc}); run again when the "
+                "cluster is back"
+            ) from exc
+
+    def _map_ordered(self, fn: Callable[[C, T], R], tasks: Iterable[T], ctx: C) -> Iterator[R]:
         client = self.client
         window = self.window()
         run = f"{getattr(fn, '__name__', 'task')}-{uuid.uuid4().hex[:12]}"
@@ -230,6 +242,7 @@ def dask_executor(
         ) from exc
     timeout = connect_timeout()
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_quiet_logs())
         if address == LOCAL:
             target: Any = stack.enter_context(_local_cluster(distributed, jobs))
         else:
@@ -240,6 +253,27 @@ def dask_executor(
         if on_dashboard is not None and client.dashboard_link:
             on_dashboard(client.dashboard_link)
         yield DaskExecutor(client)
+
+
+@contextlib.contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """Keep Dask's own log lines (tracebacks of a lost connection, restarted workers)
+    off the terminal while the executor is open: each fault that matters reaches the
+    user as one ``Error:`` line, and the workers' logs keep the details."""
+    # Dask's loggers ("distributed.client", ...) set their own levels, and hand their
+    # records to the handlers of "distributed": filtered there, all of them are.
+    handlers = logging.getLogger("distributed").handlers
+    for handler in handlers:
+        handler.addFilter(_only_critical)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(_only_critical)
+
+
+def _only_critical(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.CRITICAL
 
 
 @contextlib.contextmanager
@@ -264,17 +298,55 @@ def _local_cluster(distributed: Any, jobs: int) -> Iterator[Any]:
 @contextlib.contextmanager
 def _connect(distributed: Any, target: Any, address: str, timeout: float) -> Iterator[Any]:
     """A client of ``target`` (an address or a cluster), within ``timeout`` seconds."""
+    problem = None
     try:
+        if isinstance(target, str):
+            _handshake(target, timeout)
         client = distributed.Client(target, timeout=timeout, set_as_default=False)
-    except Exception as exc:  # a timeout, a refused or malformed address
-        raise DatasetKitError(
-            f"cannot reach the Dask scheduler at {address} within {timeout:g} s: {exc} "
+    except (OSError, TimeoutError) as exc:  # refused or silent until the timeout
+        reason = "no answer" if isinstance(exc, TimeoutError) else str(exc)
+        problem = (
+            f"cannot reach the Dask scheduler at {address} within {timeout:g} s: {reason} "
             f"(set {TIMEOUT_ENV}=SECONDS to wait longer)"
-        ) from exc
+        )
+    except Exception as exc:  # a malformed address, an unknown protocol
+        problem = f"--scheduler {address}: not a Dask scheduler address ({exc})"
+    if problem is not None:
+        # The half-made client is only held by the traceback, gone now: collected while
+        # Dask's event loop still runs, it closes at once; left to the end of the
+        # process, it would wait for a dead loop and print a traceback.
+        gc.collect()
+        raise DatasetKitError(problem)
     try:
         yield client
     finally:
         client.close()
+
+
+def _handshake(address: str, timeout: float) -> None:
+    """Greet the scheduler at ``address`` as a client does, within ``timeout`` seconds
+    in all (``TimeoutError`` otherwise).
+
+    ``Client(address, timeout=...)`` bounds only the TCP connection: a port that
+    accepts it but never answers (another service, a stuck proxy) would hold the
+    client for ever in Dask's handshake, which has no timeout of its own.
+    """
+    from distributed.comm import connect
+    from distributed.security import Security
+    from distributed.utils import LoopRunner, sync
+
+    arguments = Security().get_connection_args("client")  # TLS from Dask's config
+
+    async def greet() -> None:
+        comm = await connect(address, timeout=timeout, **arguments)
+        await comm.close()
+
+    runner = LoopRunner(asynchronous=False)
+    runner.start()
+    try:
+        sync(runner.loop, greet, callback_timeout=timeout)
+    finally:
+        runner.stop()
 
 
 def _wait_for_a_worker(client: Any, address: str, timeout: float) -> None:
