@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -334,7 +336,7 @@ def write_shard(
     final name never holds a partial file; in a remote folder
     (:func:`storage.is_remote`) the object is written directly, and an object
     appears whole when its stream is closed. Either way a rewrite gives the same
-    bytes. ``on_row_group`` sees each row group once it is written.
+    bytes. ``on_row_group`` sees each row group once it is handed to the writer.
     """
     root = storage.as_path(folder)
     final = root / path
@@ -346,14 +348,17 @@ def write_shard(
     try:
         with storage.open_arrow_output(target) as sink:
             writer = pq.ParquetWriter(sink, schema, **_writer_options())
+            encoder = _Encoder(writer)
             try:
                 for table in row_groups:
-                    writer.write_table(table, row_group_size=max(table.num_rows, 1))
+                    encoder.put(table)
                     rows += table.num_rows
                     num_bytes += int(row_nbytes_of_table(table).sum())
                     if on_row_group is not None:
                         on_row_group(table)
+                encoder.finish()
             finally:
+                encoder.stop()
                 writer.close()
         if not remote:
             commit_shard(target, final)
@@ -369,6 +374,44 @@ def write_shard(
         sha256=_sha256(final),
         num_bytes=num_bytes,
     )
+
+
+class _Encoder:
+    """Encodes and compresses row groups, in order, in a background thread (pyarrow
+    releases the GIL there) while the caller reads, cuts and counts the next one: the
+    bytes are the same as without it. The queue holds one row group, so memory grows
+    by one row group at most."""
+
+    def __init__(self, writer: pq.ParquetWriter) -> None:
+        self._writer = writer
+        self._queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=1)
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (table := self._queue.get()) is not None:
+            if self._failure is None:
+                try:
+                    self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
+                except BaseException as exc:
+                    self._failure = exc
+
+    def put(self, table: pa.Table) -> None:
+        if self._failure is not None:
+            raise self._failure
+        self._queue.put(table)
+
+    def finish(self) -> None:
+        """Wait for every row group to be written; raise what writing one raised."""
+        self.stop()
+        if self._failure is not None:
+            raise self._failure
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
 
 
 def commit_shard(temporary: Any, final: Any) -> None:
