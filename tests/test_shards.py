@@ -216,3 +216,31 @@ def test_a_row_larger_than_the_limit_is_refused() -> None:
     batch = pa.record_batch({"id": ["x"], "text": ["y" * 50_000]})
     with pytest.raises(DatasetKitError, match="max-shard-size"):
         plan(batch, 20_000)
+
+
+def test_writing_a_shard_again_gives_the_same_bytes_and_no_temporary_file(tmp_path: Path) -> None:
+    batch = make_batch(0, 400)
+    first = write(tmp_path, batch, 120_000)
+    again = write(tmp_path, batch, 120_000)  # as a retried task would
+    assert [s.sha256 for s in first] == [s.sha256 for s in again]
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == sorted(
+        Path(s.path).name for s in first
+    )
+
+
+def test_a_shard_in_a_remote_folder_is_written_directly(tmp_path: Path) -> None:
+    import fsspec
+
+    batch = make_batch(0, 300)
+    local = write(tmp_path, batch, 10_000_000)
+    folder = "memory://shard-test/export"
+    remote = write(folder, batch, 10_000_000)  # type: ignore[arg-type]
+    memory = fsspec.filesystem("memory")
+    try:
+        assert [(s.path, s.sha256, s.bytes) for s in remote] == [
+            (s.path, s.sha256, s.bytes) for s in local
+        ]
+        names = [p.rsplit("/", 1)[-1] for p in memory.ls("/shard-test/export/data", detail=False)]
+        assert names == ["train-00000-of-00001.parquet"]
+    finally:
+        memory.rm("/shard-test", recursive=True)
