@@ -168,6 +168,8 @@ def _export_stages(
             schema=schema,
             spills=tuple(task.spill for task in totals.tasks),
             count_statistics=row_groups is not None,
+            # One task at a time: a second thread encodes while the task reads and counts.
+            encode_behind=resolve_jobs(settings.jobs) <= 1,
         )
         shards = write_shards(executor, write, layout, plan, keys, totals, rejects, row_groups)
         del layout

@@ -328,6 +328,7 @@ def write_shard(
     schema: pa.Schema,
     row_groups: Iterable[pa.Table],
     on_row_group: Callable[[pa.Table], None] | None = None,
+    encode_behind: bool = True,
 ) -> ShardInfo:
     """Write one shard to ``folder/path`` (relative, POSIX), one row group per table.
 
@@ -337,6 +338,9 @@ def write_shard(
     (:func:`storage.is_remote`) the object is written directly, and an object
     appears whole when its stream is closed. Either way a rewrite gives the same
     bytes. ``on_row_group`` sees each row group once it is handed to the writer.
+    With ``encode_behind`` row groups are encoded in a background thread
+    (:class:`_Encoder`): worth it when this is the only task running, not when every
+    core already writes a shard (it holds one more row group in memory).
     """
     root = storage.as_path(folder)
     final = root / path
@@ -348,7 +352,7 @@ def write_shard(
     try:
         with storage.open_arrow_output(target) as sink:
             writer = pq.ParquetWriter(sink, schema, **_writer_options())
-            encoder = _Encoder(writer)
+            encoder = _Encoder(writer) if encode_behind else _InlineEncoder(writer)
             try:
                 for table in row_groups:
                     encoder.put(table)
@@ -412,6 +416,22 @@ class _Encoder:
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
+
+
+class _InlineEncoder:
+    """:class:`_Encoder`'s interface, encoding in the caller's thread."""
+
+    def __init__(self, writer: pq.ParquetWriter) -> None:
+        self._writer = writer
+
+    def put(self, table: pa.Table) -> None:
+        self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
+
+    def finish(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
 
 
 def commit_shard(temporary: Any, final: Any) -> None:

@@ -49,14 +49,16 @@ from .spill import SpilledTask, lookup_ids, read_arrow, read_spill, row_plan_pat
 class ShardContext:
     """What every shard task needs (sent once per worker): the staged export folder
     (a local path or URL), the split names, the Arrow schema with ``cluster_id``, the
-    spill of each pass-1 task by number (None: no valid records), and whether to
-    count the card's statistics."""
+    spill of each pass-1 task by number (None: no valid records), whether to count
+    the card's statistics, and whether to encode in a background thread (when shard
+    tasks run one at a time; see :func:`dataset_kit.shards.write_shard`)."""
 
     folder: str
     names: tuple[str, ...]
     schema: pa.Schema
     spills: tuple[str | None, ...]
     count_statistics: bool
+    encode_behind: bool = False
 
 
 @dataclass
@@ -170,6 +172,7 @@ def write_shard_task(ctx: ShardContext, task: ShardTask) -> ShardResult:
         ctx.schema,
         _row_groups(ctx, task),
         None if tally is None else tally.add_row_group,
+        encode_behind=ctx.encode_behind,
     )
     if (info.rows, info.num_bytes) != (task.rows, task.num_bytes):  # pragma: no cover
         raise DatasetKitError(
