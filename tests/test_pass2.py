@@ -86,7 +86,10 @@ def test_counts_add_up_and_reused_ids_are_rejected_after_invalid_records(runner,
     assert "already used by a different article" in json.dumps(reused[0])
 
 
-def test_a_work_dir_gets_a_run_folder_removed_at_the_end(runner, tmp_path, monkeypatch):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_work_dir_gets_a_run_folder_removed_at_the_end(runner, tmp_path, monkeypatch, jobs):
+    """Also when a shard task fails (in a worker with --jobs 2: the pool is forked after
+    the patch): nothing is left in the work dir, and the earlier export is kept."""
     inputs = _inputs(tmp_path)
     default = _export(runner, inputs, tmp_path / "a")
     work = tmp_path / "work"
@@ -102,10 +105,11 @@ def test_a_work_dir_gets_a_run_folder_removed_at_the_end(runner, tmp_path, monke
 
     monkeypatch.setattr(shards, "commit_shard", broken_commit)
     args = ["export", *inputs, "--out", str(tmp_path / "b"), "--work-dir", str(work)]
-    result = runner.invoke(cli, args)
+    result = runner.invoke(cli, [*args, "--jobs", jobs])
     assert result.exit_code != 0
     assert list(work.iterdir()) == [], "the run folder is removed on failure too"
     assert tree_digests(tmp_path / "a") == tree_digests(tmp_path / "b")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
 
 
 def test_a_work_dir_that_cannot_be_written_is_a_clear_error(runner, tmp_path):
