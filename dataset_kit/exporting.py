@@ -12,8 +12,10 @@
    rejected, candidate near-duplicate pairs checked on the exact Jaccard of their
    texts (read back from the spill) and clustered, units formed and assigned a split
    by the split strategy (:mod:`dataset_kit.splits`);
-5. **write** (pass 2): the spill streamed back in input order into each split's
-   shards, with ``cluster_id``;
+5. **layout** and **write** (pass 2): each split's rows cut into row groups and
+   shards from the sizes pass 1 measured (:mod:`~dataset_kit.stages.layout`), then
+   every shard written by its own task, through the same executor as pass 1, from
+   the spill and a per-task row plan, with ``cluster_id``;
 6. **report**: counts (checked), manifest and report;
 7. the **card** (:mod:`dataset_kit.cards`), from the counts the shard writers kept;
 8. **finish**: files a user added to an earlier ``DIR`` carried over, and the swap.
@@ -37,7 +39,6 @@ different article, and dropped duplicates are exact copies plus, with
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -53,10 +54,11 @@ from .atomic import StagedSet, atomic_set
 from .config import ExportSettings
 from .dedup import verify_pairs
 from .errors import DatasetKitError, InputError, printable
-from .executors import Executor, open_executor
+from .executors import Executor, InlineExecutor, open_executor
 from .executors.local import available_cpus, resolve_jobs
 from .manifest import load_manifest
 from .stages.finish import InputHasher, carry_over, refuse_empty, require_free_space
+from .stages.layout import plan_layout
 from .stages.memory import release_memory
 from .stages.merge import ReadTotals, collect
 from .stages.plan import plan_export
@@ -69,8 +71,8 @@ from .stages.report import (
     near_duplicate_design,
     near_duplicate_method,
 )
-from .stages.spill import SPILL_FOLDER, SpilledTexts
-from .stages.write import WriteContext, write_shards
+from .stages.spill import SpilledTexts, WorkFolder, work_folder
+from .stages.write import ShardContext, write_shards
 from .statistics import WrittenRowGroups, can_predict_nbytes
 
 __all__ = [
@@ -136,13 +138,14 @@ def _export_stages(
 ) -> tuple[ExportResult, WrittenRowGroups | None]:
     """Stages 2 to 6 into the staged folder: its shards and manifest, and the rejects."""
     settings, tmp = job.settings, staged.folder
-    spill_dir = tmp / SPILL_FOLDER
-    spill_dir.mkdir()
     request = job.split
     strategy = splits.choose(request)
-    with open(staged.file(job.rejects_final), "wb", buffering=1 << 20) as rejects_out:
+    with (
+        work_folder(settings.work_dir, tmp) as work,
+        open(staged.file(job.rejects_final), "wb", buffering=1 << 20) as rejects_out,
+    ):
         rejects = RejectLog(rejects_out)
-        ctx = job.key_context(spill_dir, strategy)
+        ctx = job.key_context(work.path, strategy)
         totals, keys = collect(job, ctx, executor, rejects, progress)
         plan = plan_export(
             keys,
@@ -150,40 +153,53 @@ def _export_stages(
             dedup=settings.dedup,
             near=job.near,
             near_keep=settings.near_keep,
-            verify=_verifier(job, totals, spill_dir),
+            verify=_verifier(job, totals, work),
         )
         # The planning keys are done with: free them before pass 2 needs memory.
         keys.bands = keys.exact = keys.has_signature = None
         keys.keep_split_values(getattr(strategy, "report_values", ()))
-        release_memory(force=True)
-        require_free_space(tmp, spill_dir)
         schema = arrow_schema(list(job.columns))
+        layout = plan_layout(plan, keys, totals, job.names, schema, job.max_shard_bytes)
+        release_memory(force=True)
+        if not work.remote:
+            require_free_space(tmp, work.path)
         if not hash_early:
             hasher.start()
         row_groups = _written_row_groups(schema)
-        write = WriteContext(tmp, job.names, schema, job.max_shard_bytes, row_groups)
-        shards = write_shards(write, plan, keys, totals, rejects)
-    hasher.join()
-    if hasher.error is not None:
-        raise InputError(f"cannot read an input to hash it: {hasher.error}")
-    report = ReportContext(job, tmp, request, strategy, hasher.digests)
-    result = finish(report, plan, keys, totals, rejects, shards)
-    shutil.rmtree(spill_dir)
+        write = ShardContext(
+            folder=str(tmp),
+            names=job.names,
+            schema=schema,
+            spills=tuple(task.spill for task in totals.tasks),
+            count_statistics=row_groups is not None,
+            # One task at a time: a second thread encodes while the task reads and counts.
+            encode_behind=isinstance(executor, InlineExecutor),
+        )
+        shards = write_shards(executor, write, layout, plan, keys, totals, rejects, row_groups)
+        del layout
+        rejects_out.flush()
+        hasher.join()
+        if hasher.error is not None:
+            raise InputError(f"cannot read an input to hash it: {hasher.error}")
+        report = ReportContext(job, tmp, request, strategy, hasher.digests)
+        # The report reads example ids back from the spill: the work folder is still there.
+        result = finish(report, plan, keys, totals, rejects, shards)
     refuse_empty(result.counts["written"], job.out_dir, settings.allow_empty)
     return result, row_groups
 
 
 def _verifier(
-    job: ExportJob, totals: ReadTotals, spill_dir: Path
+    job: ExportJob, totals: ReadTotals, work: WorkFolder
 ) -> Callable[[np.ndarray], np.ndarray] | None:
-    """The exact check of candidate pairs, on texts read back from the spill."""
+    """The exact check of candidate pairs, on texts read back from the spill (the
+    scratch file is read with pread: it stays on a local disk)."""
     if job.near is None:
         return None
     return partial(
         verify_pairs,
         read_texts=SpilledTexts(totals.tasks, "text").groups,
         params=job.near,
-        scratch=spill_dir / "candidates.shingles",
+        scratch=work.scratch / "candidates.shingles",
     )
 
 

@@ -259,9 +259,13 @@ class ExportSettings:
         "500MB",
         metavar="SIZE",
         also=(int,),
-        help="Largest shard on disk, e.g. 500MB, 2GB, 256MiB [default: {default}].",
-        comment="Largest Parquet shard on disk (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024).",
-        meaning="largest shard on disk (`MB` = 10^6 bytes, `MiB` = 2^20)",
+        help="Largest shard, e.g. 500MB, 2GB, 256MiB; planned from uncompressed Arrow "
+        "sizes, so shards on disk are smaller [default: {default}].",
+        comment="Largest Parquet shard (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024);\n"
+        "planned from uncompressed Arrow sizes, so shards on disk are smaller.",
+        meaning="largest shard (`MB` = 10^6 bytes, `MiB` = 2^20), planned from uncompressed "
+        "Arrow sizes as `datasets`' `max_shard_size` is: no shard exceeds it on disk, most "
+        "are smaller",
         manifest=("config.max_shard_size",),
     )
     timezone: str | None = setting(
@@ -282,6 +286,19 @@ class ExportSettings:
         meaning="for `.txt` page dumps: publisher name for every record",
         example="NAME",
         manifest=("config.page_dumps.source",),
+    )
+    work_dir: str | None = setting(
+        None,
+        metavar="DIR",
+        help="Where the spill and row plans go while exporting: a folder or an fsspec URL "
+        "(s3://...); a run-specific folder in it is removed at the end [default: beside "
+        "--out].",
+        comment="Folder or fsspec URL (s3://...) for the export's temporary spill; default: "
+        "beside --out.",
+        meaning="where the temporary spill and row plans go (a folder or an fsspec URL such "
+        "as `s3://bucket/tmp`); a run-specific folder inside it is removed at the end, also "
+        "on failure; default: inside the staged output beside `--out`",
+        example="/scratch/dataset-kit",
     )
     jobs: int = setting(
         1,

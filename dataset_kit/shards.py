@@ -1,8 +1,10 @@
-"""Write a split as Parquet shards in the Hub's layout, deterministically.
+"""Plan and write a split's Parquet shards in the Hub's layout, deterministically.
 
-Shards are named ``data/{split}-{index:05d}-of-{count:05d}.parquet``. The count is
-only known at the end, so shards are written under temporary names and renamed
-when the split is closed.
+Shards are named ``data/{split}-{index:05d}-of-{count:05d}.parquet``. Which rows make
+each row group and each shard is decided before anything is written
+(:func:`plan_split`), from sizes pass 1 measured, so every shard is an independent
+task (:func:`write_shard`) that any worker can write, and its final name is known
+from the start.
 
 Every shard is zstd-compressed, has a page index (so readers can skip pages) and
 uses content-defined chunking (pyarrow >= 21), which makes page boundaries depend
@@ -10,34 +12,36 @@ on the data rather than on positions: when a grown dataset is written again, the
 unchanged runs of rows produce byte-identical pages that the Hub's chunk-level
 deduplication does not upload again.
 
-Row groups are cut where the running total of the rows' uncompressed size reaches
-the row-group target (at most :data:`ROW_GROUP_BYTES`, small enough for the Hub's
-dataset viewer): the cut points depend only on the rows, never on how they arrived
-in batches, so ``--jobs`` cannot change a byte. A shard is closed before a row
-group that could take it past ``max_shard_bytes`` on disk; the check uses the row
-group's *uncompressed* size as the bound on what it can add, so a shard never
-exceeds the limit and is filled to within one row group of it.
-
-Each split's row groups are encoded and compressed by one background thread, in
-order, while the caller prepares the next rows; the bytes are the same as without it.
+Row groups are cut where the running total of the rows' *uncompressed Arrow size*
+reaches the row-group target (at most :data:`ROW_GROUP_BYTES`, small enough for the
+Hub's dataset viewer): the cut points depend only on the rows, never on batches or
+workers, so ``--jobs`` cannot change a byte. A shard is closed before a row group
+whose bound (:func:`row_group_bound`: its uncompressed size plus 5 %, plus
+allowances for the footer and for the min/max statistics, computed from sizes, never
+from the encoded bytes) would take it past ``max_shard_bytes``. Like ``datasets``'
+``max_shard_size``, the limit is therefore planned from uncompressed sizes: a shard
+never exceeds it on disk, and since Parquet compresses, shards on disk are usually
+well below it (an earlier version filled shards by their compressed size while
+writing, which made the layout known only at the end).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import queue
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import storage
 from .errors import DatasetKitError
-from .manifest import sha256_file
 
 ROW_GROUP_BYTES = 16 << 20
 DEFAULT_MAX_SHARD_SIZE = "500MB"
@@ -50,7 +54,7 @@ _FOOTER_BASE = 8192
 # Parquet keeps the min and max value of each column chunk in the footer and of each
 # page in the page index; Arrow's writer drops such statistics above this size, so a
 # string column adds up to twice this much per chunk and per page.
-_MAX_STATISTICS_SIZE = 4096
+MAX_STATISTICS_SIZE = 4096
 _PAGE_BYTES = 1 << 20
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*$", re.IGNORECASE)
 _UNITS = {
@@ -99,24 +103,6 @@ def format_size(size: float) -> str:
         if size >= factor:
             return f"{size / factor:.1f} {unit}"
     return f"{int(size)} B"
-
-
-def _statistics_bytes(table: pa.Table, size: int) -> int:
-    """Bytes the min/max statistics of ``table``'s string columns may add to a shard.
-
-    Long strings (a title or text of several kB) make these far larger than the fixed
-    allowance per column: without this a small ``--max-shard-size`` was overshot.
-    """
-    import pyarrow.compute as pc
-
-    total = 0
-    pages = 1 + size // _PAGE_BYTES
-    for column in table.columns:
-        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-            continue
-        longest = pc.max(pc.binary_length(column)).as_py() or 0
-        total += 2 * min(longest, _MAX_STATISTICS_SIZE) * (1 + pages)
-    return total
 
 
 def shard_name(split: str, index: int, count: int) -> str:
@@ -172,7 +158,145 @@ def row_nbytes(batch: pa.RecordBatch) -> np.ndarray:
     return total
 
 
-# --- writing -------------------------------------------------------------------------
+def string_leaves(kind: pa.DataType) -> int:
+    """How many string or binary leaf columns a column of type ``kind`` has in Parquet."""
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return 1
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        return 1
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return string_leaves(kind.value_type)
+    if pa.types.is_struct(kind):
+        return sum(string_leaves(kind.field(i).type) for i in range(kind.num_fields))
+    return 0
+
+
+def statistics_nbytes(batch: pa.RecordBatch) -> np.ndarray:
+    """An upper bound, per row, on what the row's values can add to the min/max
+    statistics of one column chunk or page: for each column with string leaves, its
+    bytes in the row, at most :data:`MAX_STATISTICS_SIZE` per leaf (Arrow's writer
+    drops longer statistics). A row group's statistics are at most the sum over its
+    rows (a column's longest value is some row's value)."""
+    total = np.zeros(batch.num_rows, dtype=np.int64)
+    for column in batch.columns:
+        leaves = string_leaves(column.type)
+        if leaves:
+            total += np.minimum(array_row_nbytes(column), leaves * MAX_STATISTICS_SIZE)
+    return total
+
+
+# --- planning --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShardShape:
+    """What a split's writer needs to know of its schema to bound a row group."""
+
+    columns: int  # Parquet leaf columns, at most (each gets footer metadata)
+    string_leaves: int  # string and binary leaves (each may carry long statistics)
+
+    @classmethod
+    def of(cls, schema: pa.Schema) -> ShardShape:
+        return cls(
+            columns=sum(max(1, _leaves(f.type)) for f in schema),
+            string_leaves=sum(string_leaves(f.type) for f in schema),
+        )
+
+
+def _leaves(kind: pa.DataType) -> int:
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _leaves(kind.value_type)
+    if pa.types.is_struct(kind):
+        return sum(_leaves(kind.field(i).type) for i in range(kind.num_fields))
+    return 1
+
+
+def row_group_bound(shape: ShardShape, size: int, statistics: int) -> int:
+    """The most a row group of ``size`` uncompressed bytes can add to a shard on disk.
+
+    Encoded and compressed data is at most 5 % over the uncompressed size (zstd on
+    incompressible data, page headers). The footer gets, per column, its chunk
+    metadata and page index entries (an allowance per column and per 64 KiB), and
+    the min and max values of each string column chunk and page: twice the
+    ``statistics`` bound (:func:`statistics_nbytes`, summed over the rows, at most
+    :data:`MAX_STATISTICS_SIZE` per string leaf) per chunk and per page.
+    """
+    footer = shape.columns * _FOOTER_PER_COLUMN + (size >> 16) * _FOOTER_PER_64K
+    pages = 1 + size // _PAGE_BYTES
+    longest = min(statistics, shape.string_leaves * MAX_STATISTICS_SIZE)
+    footer += 2 * longest * (1 + pages)
+    return int(size * 1.05) + footer
+
+
+def row_group_bytes_for(max_shard_bytes: int) -> int:
+    """The row-group target for a shard limit: small enough for eight per shard."""
+    return max(1, min(ROW_GROUP_BYTES, max_shard_bytes // 8))
+
+
+def plan_split(
+    split: str,
+    sizes: np.ndarray,
+    statistics: np.ndarray,
+    shape: ShardShape,
+    max_shard_bytes: int,
+) -> list[tuple[int, ...]]:
+    """The shards of a split whose rows have the uncompressed ``sizes`` (in order):
+    for each shard, the rows of each of its row groups.
+
+    Row groups are cut at the row whose running size reaches the target; a shard is
+    closed before a row group whose :func:`row_group_bound` would take it past
+    ``max_shard_bytes``; a row group too big for a shard of its own is halved until it
+    fits, and a single row that does not fit is an error. An empty split gets one
+    empty shard, so that the split exists.
+    """
+    target = row_group_bytes_for(max_shard_bytes)
+    running = np.cumsum(sizes, dtype=np.int64)
+    running_stats = np.cumsum(statistics, dtype=np.int64)
+
+    def total(cumulative: np.ndarray, start: int, end: int) -> int:
+        return int(cumulative[end - 1]) - (int(cumulative[start - 1]) if start else 0)
+
+    def bound(start: int, end: int) -> int:
+        return row_group_bound(shape, total(running, start, end), total(running_stats, start, end))
+
+    shards: list[tuple[int, ...]] = []
+    current: list[int] = []
+    filled = 0
+    start = 0
+    while start < len(sizes):
+        base = int(running[start - 1]) if start else 0
+        end = min(int(np.searchsorted(running, base + target, side="left")) + 1, len(sizes))
+        for lo, hi, needed in _fitting(split, start, end, bound, max_shard_bytes):
+            if current and filled + needed + _FOOTER_BASE > max_shard_bytes:
+                shards.append(tuple(current))
+                current, filled = [], 0
+            current.append(hi - lo)
+            filled += needed
+        start = end
+    if current or not shards:
+        shards.append(tuple(current))
+    return shards
+
+
+def _fitting(
+    split: str, start: int, end: int, bound: Callable[[int, int], int], limit: int
+) -> list[tuple[int, int, int]]:
+    """Rows ``start:end`` as row groups that each fit an empty shard, with their bounds."""
+    needed = bound(start, end)
+    if needed + _FOOTER_BASE <= limit:
+        return [(start, end, needed)]
+    if end - start > 1:
+        half = start + (end - start) // 2
+        return _fitting(split, start, half, bound, limit) + _fitting(split, half, end, bound, limit)
+    raise DatasetKitError(
+        f"a shard with one record of split {split!r} needs up to "
+        f"{format_size(needed + _FOOTER_BASE)} in Parquet (the record "
+        f"{format_size(needed)}, the file's metadata {format_size(_FOOTER_BASE)}), more "
+        f"than --max-shard-size ({format_size(limit)}); raise --max-shard-size"
+    )
+
+
+# --- writing ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -197,204 +321,133 @@ def _writer_options() -> dict[str, object]:
     }
 
 
-class SplitWriter:
-    """Writes the rows of one split, in the order given, as size-capped shards.
+def write_shard(
+    folder: Any,
+    path: str,
+    split: str,
+    schema: pa.Schema,
+    row_groups: Iterable[pa.Table],
+    on_row_group: Callable[[pa.Table], None] | None = None,
+    encode_behind: bool = True,
+) -> ShardInfo:
+    """Write one shard to ``folder/path`` (relative, POSIX), one row group per table.
 
-    Call :meth:`write` with record batches (any sizes) and :meth:`close` once; it
-    returns the shards in order. Memory holds at most one row group of rows.
-    ``on_row_group(shard_index, table)`` is called, from the writing thread, with each
-    row group once it is written (``export`` notes each shard's rows and stored size
-    there, for the card).
+    Idempotent, so that a retried task is harmless: in a local folder the shard is
+    written under a temporary name of this process and renamed into place, so its
+    final name never holds a partial file; in a remote folder
+    (:func:`storage.is_remote`) the object is written directly, and an object
+    appears whole when its stream is closed. Either way a rewrite gives the same
+    bytes. ``on_row_group`` sees each row group once it is handed to the writer.
+    With ``encode_behind`` row groups are encoded in a background thread
+    (:class:`_Encoder`): worth it when this is the only task running, not when every
+    core already writes a shard (it holds one more row group in memory).
     """
+    root = storage.as_path(folder)
+    final = root / path
+    remote = storage.is_remote(root)
+    target = final if remote else final.with_name(f".{final.name}.{os.getpid()}.partial")
+    if not remote:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    rows = num_bytes = 0
+    try:
+        with storage.open_arrow_output(target) as sink:
+            writer = pq.ParquetWriter(sink, schema, **_writer_options())
+            encoder = _Encoder(writer) if encode_behind else _InlineEncoder(writer)
+            try:
+                for table in row_groups:
+                    encoder.put(table)
+                    rows += table.num_rows
+                    num_bytes += int(row_nbytes_of_table(table).sum())
+                    if on_row_group is not None:
+                        on_row_group(table)
+                encoder.finish()
+            finally:
+                encoder.stop()
+                writer.close()
+        if not remote:
+            commit_shard(target, final)
+    except BaseException:
+        if not remote:
+            target.unlink(missing_ok=True)
+        raise
+    return ShardInfo(
+        path=path,
+        split=split,
+        rows=rows,
+        bytes=final.stat().st_size,
+        sha256=_sha256(final),
+        num_bytes=num_bytes,
+    )
 
-    def __init__(
-        self,
-        export_dir: Path,
-        split: str,
-        schema: pa.Schema,
-        max_shard_bytes: int,
-        row_group_bytes: int = ROW_GROUP_BYTES,
-        on_row_group: Callable[[int, pa.Table], None] | None = None,
-    ) -> None:
-        self.export_dir = Path(export_dir)
-        self.split = split
-        self.schema = schema
-        self.max_shard_bytes = max_shard_bytes
-        self.on_row_group = on_row_group
-        self.row_group_bytes = max(1, min(row_group_bytes, max_shard_bytes // 8))
-        self._data_dir = self.export_dir / "data"
-        self._data_dir.mkdir(parents=True, exist_ok=True)
-        self._buffer: list[pa.RecordBatch] = []
-        self._buffered_bytes = 0
-        self._temp_paths: list[Path] = []
-        self._shard_rows: list[int] = []
-        self._shard_num_bytes: list[int] = []
-        self._sink: pa.NativeFile | None = None
-        self._writer: pq.ParquetWriter | None = None
-        self._footer_reserve = 0
-        self.rows = 0
-        self.num_bytes = 0
-        # Row groups are encoded and compressed by a background thread (pyarrow releases
-        # the GIL there) while the caller prepares the next rows; the queue holds at most
-        # one finished row group, so memory grows by one row group at most.
-        self._queue: queue.Queue[tuple[pa.Table, int] | None] = queue.Queue(maxsize=1)
+
+class _Encoder:
+    """Encodes and compresses row groups, in order, in a background thread (pyarrow
+    releases the GIL there) while the caller reads, cuts and counts the next one: the
+    bytes are the same as without it. The queue holds one row group, so memory grows
+    by one row group at most."""
+
+    def __init__(self, writer: pq.ParquetWriter) -> None:
+        self._writer = writer
+        self._queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=1)
         self._failure: BaseException | None = None
-        self._thread: threading.Thread | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
 
-    # Rows are buffered until the running size reaches the target, then cut exactly at
-    # the row that reaches it, so row groups do not depend on batch boundaries.
-    def write(self, batch: pa.RecordBatch) -> None:
-        if batch.num_rows == 0:
-            return
-        sizes = row_nbytes(batch)
-        start = 0
-        while start < batch.num_rows:
-            running = np.cumsum(sizes[start:])
-            room = self.row_group_bytes - self._buffered_bytes
-            take = int(np.searchsorted(running, room, side="left")) + 1
-            if take > len(running):
-                self._buffer.append(batch.slice(start))
-                self._buffered_bytes += int(running[-1])
-                return
-            self._buffer.append(batch.slice(start, take))
-            self._buffered_bytes += int(running[take - 1])
-            self._flush()
-            start += take
-
-    def _flush(self) -> None:
-        if not self._buffer:
-            return
-        table = pa.Table.from_batches(self._buffer, schema=self.schema)
-        size = self._buffered_bytes
-        self._buffer = []
-        self._buffered_bytes = 0
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._drain, daemon=True)
-            self._thread.start()
-        self._raise_failure()
-        self._queue.put((table, size))
-
-    def _drain(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
+    def _run(self) -> None:
+        while (table := self._queue.get()) is not None:
             if self._failure is None:
                 try:
-                    self._write_row_group(*item)
+                    self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
                 except BaseException as exc:
                     self._failure = exc
 
-    def _raise_failure(self) -> None:
+    def put(self, table: pa.Table) -> None:
+        if self._failure is not None:
+            raise self._failure
+        self._queue.put(table)
+
+    def finish(self) -> None:
+        """Wait for every row group to be written; raise what writing one raised."""
+        self.stop()
         if self._failure is not None:
             raise self._failure
 
-    def _finish_thread(self) -> None:
-        if self._thread is not None:
+    def stop(self) -> None:
+        if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
-            self._thread = None
-        self._raise_failure()
 
-    def _write_row_group(self, table: pa.Table, size: int) -> None:
-        footer = len(self.schema) * _FOOTER_PER_COLUMN + (size >> 16) * _FOOTER_PER_64K
-        footer += _statistics_bytes(table, size)
-        bound = int(size * 1.05) + footer
-        if self._writer is not None:
-            assert self._sink is not None
-            if (
-                self._sink.tell() + bound + self._footer_reserve + _FOOTER_BASE
-                > self.max_shard_bytes
-            ):
-                self._close_shard()
-        if self._writer is None and bound + _FOOTER_BASE > self.max_shard_bytes:
-            if table.num_rows > 1:
-                half = table.num_rows // 2
-                sizes = np.concatenate(
-                    [row_nbytes(b) for b in table.to_batches()] or [np.zeros(0, np.int64)]
-                )
-                self._write_row_group(table.slice(0, half), int(sizes[:half].sum()))
-                self._write_row_group(table.slice(half), int(sizes[half:].sum()))
-                return
-            raise DatasetKitError(
-                f"a shard with one record of split {self.split!r} needs about "
-                f"{format_size(bound + _FOOTER_BASE)} in Parquet (the record "
-                f"{format_size(bound)}, the file's metadata {format_size(_FOOTER_BASE)}), more "
-                f"than --max-shard-size ({format_size(self.max_shard_bytes)}); raise "
-                "--max-shard-size"
-            )
-        if self._writer is None:
-            self._open_shard()
-        assert self._writer is not None
+
+class _InlineEncoder:
+    """:class:`_Encoder`'s interface, encoding in the caller's thread."""
+
+    def __init__(self, writer: pq.ParquetWriter) -> None:
+        self._writer = writer
+
+    def put(self, table: pa.Table) -> None:
         self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
-        if self.on_row_group is not None:
-            self.on_row_group(len(self._temp_paths) - 1, table)
-        self._footer_reserve += footer
-        self._shard_rows[-1] += table.num_rows
-        self._shard_num_bytes[-1] += size
-        self.rows += table.num_rows
-        self.num_bytes += size
 
-    def _open_shard(self) -> None:
-        path = self._data_dir / f".{self.split}-{len(self._temp_paths):05d}.parquet.partial"
-        self._temp_paths.append(path)
-        self._shard_rows.append(0)
-        self._shard_num_bytes.append(0)
-        self._sink = pa.OSFile(str(path), "wb")
-        self._writer = pq.ParquetWriter(self._sink, self.schema, **_writer_options())
-        self._footer_reserve = 0
+    def finish(self) -> None:
+        pass
 
-    def _close_shard(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        if self._sink is not None:
-            self._sink.close()
-            self._sink = None
-        size = self._temp_paths[-1].stat().st_size
-        if size > self.max_shard_bytes:  # pragma: no cover - the bound above prevents it
-            raise DatasetKitError(
-                f"internal error: shard {len(self._temp_paths)} of split {self.split!r} is "
-                f"{size} bytes, over the {self.max_shard_bytes}-byte limit"
-            )
+    def stop(self) -> None:
+        pass
 
-    def close(self) -> list[ShardInfo]:
-        """Finish the split: flush, close, rename shards to their final names."""
-        self._flush()
-        self._finish_thread()
-        if not self._temp_paths:
-            # An empty split still gets one (empty) shard so the split exists.
-            self._open_shard()
-        self._close_shard()
-        count = len(self._temp_paths)
-        shards = []
-        for index, temp in enumerate(self._temp_paths):
-            final = self._data_dir / shard_name(self.split, index, count)
-            os.replace(temp, final)
-            shards.append(
-                ShardInfo(
-                    path=final.relative_to(self.export_dir).as_posix(),
-                    split=self.split,
-                    rows=self._shard_rows[index],
-                    bytes=final.stat().st_size,
-                    sha256=sha256_file(final),
-                    num_bytes=self._shard_num_bytes[index],
-                )
-            )
-        return shards
 
-    def abort(self) -> None:
-        """Close open files without finishing (the folder is being discarded)."""
-        if self._thread is not None:
-            self._failure = self._failure or RuntimeError("aborted")
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-        try:
-            if self._writer is not None:
-                self._writer.close()
-        finally:
-            if self._sink is not None:
-                self._sink.close()
-            self._writer = None
-            self._sink = None
+def commit_shard(temporary: Any, final: Any) -> None:
+    """Give a locally written shard its final name (atomic on one file system)."""
+    os.replace(temporary, final)
+
+
+def row_nbytes_of_table(table: pa.Table) -> np.ndarray:
+    """:func:`row_nbytes` of every row of a table, whatever its chunks."""
+    parts = [row_nbytes(batch) for batch in table.to_batches()]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _sha256(path: Any) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -8,10 +8,10 @@ parallel (decoding and counting run in pyarrow and numpy, which release the GIL)
 with at most 2 row groups per thread (plus one) in flight, so memory is bounded by a
 few row groups' text plus the counters, whose size grows with the number of distinct
 sources, languages, publication days and text lengths, not with the number of
-articles. ``export`` instead counts the rows as it hands them to the shard writer
-(:class:`WrittenRowGroups`), with the same code, and so skips reading its shards
-back. Text lengths are computed from the UTF-8 bytes with vectorised passes (see
-:func:`string_lengths`), not per row in Python.
+articles. ``export`` instead counts each row group as its shard task writes it
+(:class:`ShardTally`, merged in shard order by :class:`WrittenRowGroups`), with the
+same code, and so skips reading its shards back. Text lengths are computed from the
+UTF-8 bytes with vectorised passes (see :func:`string_lengths`), not per row in Python.
 
 Definitions, so that every number can be recomputed independently:
 
@@ -270,6 +270,22 @@ class _LengthCounter:
         self._values, inverse = np.unique(values, return_inverse=True)
         self._counts = np.zeros(len(self._values), dtype=np.int64)
         np.add.at(self._counts, inverse, counts)
+
+    def merge(self, other: _LengthCounter) -> None:
+        """Add the counts of ``other`` (e.g. another shard's)."""
+        import numpy as np
+
+        self._fold()
+        other._fold()
+        values = np.concatenate([self._values, other._values])
+        counts = np.concatenate([self._counts, other._counts])
+        self._values, inverse = np.unique(values, return_inverse=True)
+        self._counts = np.zeros(len(self._values), dtype=np.int64)
+        np.add.at(self._counts, inverse, counts)
+
+    def compact(self) -> None:
+        """Fold what is pending (before the counter travels to another process)."""
+        self._fold()
 
     def update(self, counter: Counter[int]) -> None:
         """Add the counts to ``counter``."""
@@ -686,6 +702,24 @@ class _Tally:
             self._char_lengths.add(counts.chars)
             self._word_lengths.add(counts.words)
 
+    def merge(self, other: _Tally) -> None:
+        """Add the value counts of ``other`` (another shard's rows)."""
+        stats, theirs = self.stats, other.stats
+        for mine, more in (
+            (stats.sources, theirs.sources),
+            (stats.languages, theirs.languages),
+            (stats.days, theirs.days),
+        ):
+            if mine is not None and more is not None:
+                mine.update(more)
+        stats.undated += theirs.undated
+        self._char_lengths.merge(other._char_lengths)
+        self._word_lengths.merge(other._word_lengths)
+
+    def compact(self) -> None:
+        self._char_lengths.compact()
+        self._word_lengths.compact()
+
     def add_shard(self, shard: ShardInfo) -> None:
         split = self.stats.splits.setdefault(shard.split, SplitStatistics(name=shard.split))
         self.stats.shards.append(shard)
@@ -737,37 +771,51 @@ def _count_shards(root: Path, manifest: Manifest, pool: Any, workers: int) -> Da
     return tally.finish()
 
 
-class WrittenRowGroups:
-    """Counts a split's rows as they go to the shards, so no shard is read back.
+class ShardTally:
+    """The card's counts of one shard's rows, made by the task that writes the shard.
 
-    ``export`` hands every batch of rows to :meth:`add_rows` just before it gives it
-    to the shard writer, in its own thread (which would otherwise wait for the
-    writer), and the writer reports each row group it wrote to :meth:`add`, with its
-    shard. Values are added up at once (memory: the distinct sources, languages,
-    days and text lengths, not the rows); a row group only contributes its rows and
-    :func:`stored_nbytes`. :meth:`statistics` then gives exactly what
-    :func:`compute_statistics` computes from the finished shards (a test compares
-    the two).
+    Each row group is counted (:func:`count_values`) as it is written, and contributes
+    its rows and :func:`stored_nbytes`; the values are added up at once, so what
+    travels back is small (the distinct sources, languages, days and text lengths).
     """
 
     def __init__(self, columns: list[str]) -> None:
+        self.tally = _Tally(columns)
+        self.rows = 0
+        self.num_bytes = 0
+        self.row_groups = 0
+
+    def add_row_group(self, table: Any) -> None:
+        """Count ``table``, which just became the shard's next row group."""
+        self.tally.add_row_group(count_values(table))
+        self.rows += table.num_rows
+        self.num_bytes += sum(stored_nbytes(table.column(i), f) for i, f in enumerate(table.schema))
+        self.row_groups += 1
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.tally.compact()
+        return self.__dict__
+
+
+class WrittenRowGroups:
+    """The card's statistics from the shards' own tallies, so no shard is read back.
+
+    ``export`` hands it each shard's :class:`ShardTally` in shard order (the merge is
+    deterministic), and :meth:`statistics` then gives exactly what
+    :func:`compute_statistics` computes from the finished shards (a test compares the
+    two).
+    """
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
         self._tally = _Tally(columns)
         # (split, shard index) -> [rows, num_bytes, row groups]
         self._shards: dict[tuple[str, int], list[int]] = {}
-        self._lock = threading.Lock()  # each split's writer reports from its own thread
 
-    def add_rows(self, batch: Any) -> None:
-        """Count the values of rows about to be written."""
-        self._tally.add_row_group(count_values(batch))
-
-    def add(self, split: str, shard_index: int, table: Any) -> None:
-        """Note that ``table`` became the next row group of shard ``shard_index``."""
-        num_bytes = sum(stored_nbytes(table.column(i), f) for i, f in enumerate(table.schema))
-        with self._lock:
-            shard = self._shards.setdefault((split, shard_index), [0, 0, 0])
-            shard[0] += table.num_rows
-            shard[1] += num_bytes
-            shard[2] += 1
+    def add_shard(self, split: str, shard_index: int, part: ShardTally) -> None:
+        """Add the counts of shard ``shard_index`` of ``split``."""
+        self._tally.merge(part.tally)
+        self._shards[(split, shard_index)] = [part.rows, part.num_bytes, part.row_groups]
 
     def statistics(self, export_dir: str | Path, manifest: Manifest) -> DatasetStatistics:
         """The statistics of the shards the manifest lists, from the counted rows."""

@@ -36,7 +36,7 @@ from dask_helpers import (
     finish_late_first,
     where_am_i,
 )
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, SchedulerPlugin
 from distributed.client import FutureCancelledError
 from distributed.scheduler import KilledWorker
 from export_helpers import corpus, tree_digests, write_jsonl
@@ -480,11 +480,25 @@ def test_a_scheduler_lost_mid_run_is_a_clear_error(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # nothing half-written
 
 
+class _TransitionRecorder(SchedulerPlugin):
+    def __init__(self) -> None:
+        self.seen: list[tuple[object, str, str]] = []
+
+    def transition(self, key, start, finish, *args, **kwargs) -> None:
+        self.seen.append((key, start, finish))
+
+
 # Last: it kills a worker (the nanny starts another; the `client` fixture waits for it).
 def test_a_worker_killed_during_pass_1_changes_nothing(tmp_path, cluster, client, address):
-    inputs = _records(tmp_path, files=24, per_file=60)
+    # Few large tasks (tens of milliseconds each), so that the kill lands inside one
+    # rather than just after it finished.
+    inputs = _records(tmp_path, files=6, per_file=700)
     inline = _export(tmp_path, "inline", inputs)
     scheduler = cluster[0].scheduler
+    # The scheduler's own transition log keeps only the latest transitions, which pass 2
+    # pushes out: record them here instead.
+    transitions = _TransitionRecorder()
+    scheduler.add_plugin(transitions, name="kill-test")
     pids = client.run(os.getpid)
     outcome: dict[str, object] = {}
 
@@ -513,10 +527,11 @@ def test_a_worker_killed_during_pass_1_changes_nothing(tmp_path, cluster, client
     assert outcome["files"] == inline
     # Tasks it held went back to the scheduler and ran again elsewhere: a transition
     # out of "processing" to anything but "memory" (done).
+    scheduler.remove_plugin(name="kill-test")
     run = str(held[0]).rsplit("-", 1)[0]
     rescheduled = [
         key
-        for key, start, finish, *_ in scheduler.transition_log
+        for key, start, finish in transitions.seen
         if str(key).startswith(run + "-") and start == "processing" and finish != "memory"
     ]
     assert rescheduled, held

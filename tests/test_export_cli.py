@@ -223,8 +223,9 @@ def test_max_shard_size_caps_every_shard_on_disk(runner: CliRunner, tmp_path: Pa
         f"train-{i:05d}-of-{count:05d}.parquet" for i in range(count)
     ]
     assert all(p.stat().st_size <= 100 * 1024 for p in shards)
-    # Shards are filled: all but the last hold more than half the limit.
-    assert all(p.stat().st_size > 50 * 1024 for p in shards[:-1])
+    # The limit is planned from uncompressed sizes with worst-case allowances, so shards
+    # on disk are smaller (tests/test_shards.py checks that the plan fills them).
+    assert all(pq.read_metadata(p).num_rows for p in shards)
     metadata = pq.ParquetFile(shards[0]).metadata
     column = metadata.row_group(0).column(2)
     assert column.compression == "ZSTD"
@@ -345,10 +346,10 @@ def test_export_replaces_an_earlier_folder_only_on_success(
 
     from dataset_kit import shards
 
-    def broken_close(self):  # type: ignore[no-untyped-def]
+    def broken_commit(temporary, final):  # type: ignore[no-untyped-def]
         raise OSError("disk full (injected)")
 
-    monkeypatch.setattr(shards.SplitWriter, "close", broken_close)
+    monkeypatch.setattr(shards, "commit_shard", broken_commit)
     bigger = write_jsonl(tmp_path / "b.jsonl", corpus(300, seed=16))
     result = runner.invoke(cli, ["export", str(bigger), "--out", str(out)])
     assert result.exit_code != 0

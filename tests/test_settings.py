@@ -39,6 +39,7 @@ def _every_setting_given() -> dict[str, Any]:
         "max_shard_size": "256MiB",
         "timezone": "Europe/Kyiv",
         "source": HOSTILE,
+        "work_dir": "scratch space",
         "jobs": 0,
         "scheduler": "none",  # local processes: the export below runs here
         "allow_empty": True,
@@ -217,4 +218,4 @@ def test_manifest_records_where_the_declaration_says(runner: CliRunner, tmp_path
     }
     assert unclaimed == set()
     unrecorded = {s.name for s in SETTINGS if not s.manifest}
-    assert unrecorded == {"out", "jobs", "scheduler", "allow_empty"}
+    assert unrecorded == {"out", "work_dir", "jobs", "scheduler", "allow_empty"}

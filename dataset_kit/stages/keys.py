@@ -3,9 +3,10 @@
 :func:`key_task` runs through an executor with a :class:`KeyContext`, sent once per
 worker. It returns a :class:`TaskKeys`: a few dozen bytes per valid record (a hash
 of the id, the exact-duplicate key, the LSH band hashes, the values the split
-strategy asks for: :func:`dataset_kit.splits.record_values`) plus the task's rejects
-and notes. The records themselves go to the spill file (:mod:`.spill`), never back
-through the executor.
+strategy asks for: :func:`dataset_kit.splits.record_values`; the sizes pass 2 plans
+its shards with: :func:`record_sizes`) plus the task's rejects and notes. The
+records themselves go to the spill file (:mod:`.spill`), never back through the
+executor.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..dedup import (
     value_bytes,
 )
 from ..reading import ReadNotes
+from ..shards import row_nbytes, statistics_nbytes
 from ..splits import RecordValues, SplitStrategy, record_values
 from ..tasks import LineRange, PageFiles
 from ..validating import Issue, Validator
@@ -83,6 +85,10 @@ class TaskKeys:
     split_values: RecordValues = field(default_factory=dict)  # by name, for the split
     spill: str | None = None
     furniture_lines: int = 0
+    # For planning the shards (:func:`record_sizes`), uint32 per valid record.
+    row_bytes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    id_bytes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    statistics_bytes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
 
     @property
     def valid(self) -> int:
@@ -118,10 +124,28 @@ def key_task(ctx: KeyContext, item: tuple[int, KeyTask]) -> TaskKeys:
         _dedup_keys(keys, ctx, batch, valid)
     keys.split_values = record_values(ctx.strategy, ctx.group_by, valid, keys.id_hash)
     if batch.num_rows:
+        keys.row_bytes, keys.id_bytes, keys.statistics_bytes = record_sizes(batch)
         keys.spill = write_spill(ctx.spill_dir, index, batch)
     del batch, valid, read
     release_memory()
     return keys
+
+
+def record_sizes(batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per spilled row: its uncompressed Arrow size (:func:`dataset_kit.shards.row_nbytes`),
+    the UTF-8 length of its id as a string (so the size of a ``cluster_id`` holding
+    this record's id is known without reading it) and its bound on Parquet statistics
+    (:func:`dataset_kit.shards.statistics_nbytes`); uint32, saturated (a record of
+    4 GB cannot fit a shard anyway)."""
+    ids = batch.column("id")
+    if not pa.types.is_string(ids.type):
+        ids = pc.cast(ids, pa.string())
+    id_lengths = np.asarray(pc.fill_null(pc.binary_length(ids), 0), dtype=np.int64)
+    limit = np.iinfo(np.uint32).max
+    return tuple(  # type: ignore[return-value]
+        np.minimum(values, limit).astype(np.uint32)
+        for values in (row_nbytes(batch), id_lengths, statistics_nbytes(batch))
+    )
 
 
 def _to_arrow(read: TaskRecords, columns: tuple[Column, ...]) -> pa.RecordBatch:

@@ -26,7 +26,15 @@ from .rejects import RejectLog
 from .spill import SpilledTask
 
 # The per-record key arrays a task may return, joined by name.
-_ARRAYS = ("id_hash", "lines", "file_of", "exact", "bands", "has_signature")
+_ARRAYS = (
+    "id_hash",
+    "lines",
+    "file_of",
+    "exact",
+    "bands",
+    "has_signature",
+    *("row_bytes", "id_bytes", "statistics_bytes"),
+)
 
 
 @dataclass
@@ -45,6 +53,10 @@ class KeyArrays:
     split_values: dict[str, np.ndarray] = field(default_factory=dict)
     split_labels: dict[str, list[Any]] = field(default_factory=dict)
     split_counts: dict[str, int] = field(default_factory=dict)
+    # Sizes for planning the shards (``keys.record_sizes``); None once they are planned.
+    row_bytes: np.ndarray | None = None
+    id_bytes: np.ndarray | None = None
+    statistics_bytes: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -143,7 +155,7 @@ def _merge_task(keys: TaskKeys, totals: ReadTotals, joiner: _Joiner, rejects: Re
     parts["id_hash"].append(keys.id_hash)
     parts["lines"].append(keys.lines + offset)
     parts["file_of"].append(file_ids[keys.file_of] if keys.valid else keys.file_of)
-    for name in ("exact", "bands", "has_signature"):
+    for name in ("exact", "bands", "has_signature", "row_bytes", "id_bytes", "statistics_bytes"):
         value = getattr(keys, name)
         if value is not None:
             parts[name].append(value)
@@ -167,7 +179,7 @@ def _merge_split_values(keys: TaskKeys, joiner: _Joiner) -> None:
 
 
 def _wanted(ctx: KeyContext) -> set[str]:
-    wanted = {"id_hash", "lines", "file_of"}
+    wanted = {"id_hash", "lines", "file_of", "row_bytes", "id_bytes", "statistics_bytes"}
     if ctx.dedup != "off":
         wanted.add("exact")
     if ctx.near is not None:
@@ -200,4 +212,7 @@ def _join(joiner: _Joiner, ctx: KeyContext) -> KeyArrays:
         split_values={name: np.concatenate(p) for name, p in joiner.split_parts.items()},
         split_labels=labels,
         split_counts=dict(joiner.split_counts),
+        row_bytes=joined("row_bytes", np.uint32),
+        id_bytes=joined("id_bytes", np.uint32),
+        statistics_bytes=joined("statistics_bytes", np.uint32),
     )

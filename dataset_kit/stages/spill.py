@@ -1,13 +1,24 @@
 """The spill: pass 1's valid records as Arrow IPC files, one per task, read back later.
 
 Records never travel between processes: a worker writes its task's batch to
-``SPILL_FOLDER/{task:08d}.arrow`` and returns only keys; planning reads back the few
-columns it needs (texts to check candidate pairs, ids for examples), and pass 2
-streams the whole batches into the shards.
+``{work folder}/{task:08d}.arrow`` and returns only keys; planning reads back the few
+columns it needs (texts to check candidate pairs, ids for examples), writes each
+task's *row plan* beside its spill (``{task:08d}.plan.arrow``: the split of every
+record and, for a clustered one, its cluster's id), and pass 2's shard tasks read
+the spills and row plans they need.
+
+The work folder (:func:`work_folder`) is ``SPILL_FOLDER`` inside the staged export by
+default, or a run-specific folder under ``--work-dir``, which may be an fsspec URL
+(:mod:`dataset_kit.storage`): spills are then read and written through fsspec, while
+local spills are memory-mapped (the fast path).
 """
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import tempfile
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +27,64 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from .. import storage
+from ..errors import DatasetKitError
+
 SPILL_FOLDER = ".spill"
+# Each run under --work-dir gets its own folder, so that runs sharing a work dir (or a
+# rerun after a crash) never read each other's spills.
+RUN_FOLDER_PREFIX = "dataset-kit-run-"
+
+
+@dataclass(frozen=True)
+class WorkFolder:
+    """Where a run's spills and row plans go (``path``, local or a URL), and a local
+    folder for scratch files that need an operating-system file (``scratch``)."""
+
+    path: Any
+    scratch: Path
+
+    @property
+    def remote(self) -> bool:
+        return storage.is_remote(self.path)
+
+
+@contextlib.contextmanager
+def work_folder(work_dir: str | None, staged: Path) -> Iterator[WorkFolder]:
+    """The run's work folder, removed at the end, on success or failure.
+
+    Without ``work_dir`` it is :data:`SPILL_FOLDER` inside the ``staged`` export (on
+    the same disk as the shards). With one, a new run-specific folder under it; a
+    work dir that cannot be created or written is a :class:`DatasetKitError`.
+    """
+    if work_dir is None:
+        path = staged / SPILL_FOLDER
+        path.mkdir()
+        try:
+            yield WorkFolder(path, path)
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+        return
+    root = storage.as_path(work_dir)
+    path = root / f"{RUN_FOLDER_PREFIX}{uuid.uuid4().hex[:16]}"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        # Object stores create folders lazily: only a write proves the place usable.
+        (path / ".probe").write_bytes(b"")
+        (path / ".probe").unlink()
+    except (OSError, ValueError) as exc:
+        storage.remove_tree(path)
+        raise DatasetKitError(
+            f"--work-dir {storage.display(work_dir)}: cannot write there ({exc}); "
+            "give a folder (or URL) this process may create and write"
+        ) from exc
+    scratch = Path(tempfile.mkdtemp(prefix="dataset-kit-")) if storage.is_remote(path) else path
+    try:
+        yield WorkFolder(path, scratch)
+    finally:
+        storage.remove_tree(path)
+        if scratch != path:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 @dataclass
@@ -29,20 +97,44 @@ class SpilledTask:
 
 
 def write_spill(spill_dir: str, index: int, batch: pa.RecordBatch) -> str:
-    """Write one task's batch; return its path."""
-    spill_path = Path(spill_dir) / f"{index:08d}.arrow"
+    """Write one task's batch; return its path (a URL in a remote work folder).
+    Rewriting it gives the same bytes, so a retried task is harmless."""
+    spill_path = storage.as_path(spill_dir) / f"{index:08d}.arrow"
     # Uncompressed: lz4 cost a tenth of pass 1 to save disk space the spill only
     # borrows (it lives in the page cache until pass 2 reads it back).
-    with pa.OSFile(str(spill_path), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
-        writer.write_batch(batch)
+    write_arrow(spill_path, batch)
     return str(spill_path)
 
 
+def write_arrow(path: Any, batch: pa.RecordBatch) -> None:
+    """Write ``batch`` as a one-batch Arrow IPC file at ``path`` (local or remote)."""
+    with (
+        storage.open_arrow_output(path) as sink,
+        pa.ipc.new_file(sink, batch.schema) as writer,
+    ):
+        writer.write_batch(batch)
+
+
+def read_arrow(path: str, columns: list[int] | None = None) -> pa.RecordBatch:
+    """The one batch of the Arrow IPC file ``path``. A local file is mapped, not read:
+    it is in the page cache, and the batch's buffers keep the mapping alive; a remote
+    one is read (only ``columns``, when given)."""
+    options = None if columns is None else pa.ipc.IpcReadOptions(included_fields=columns)
+    if storage.url_protocol(path) is None:
+        return pa.ipc.open_file(pa.memory_map(path), options=options).get_batch(0)
+    with storage.open_arrow_input(storage.as_path(path)) as source:
+        return pa.ipc.open_file(source, options=options).get_batch(0)
+
+
 def read_spill(task: SpilledTask) -> pa.RecordBatch:
-    """A task's whole batch. Mapped, not read: the spill is in the page cache, and the
-    batch's buffers keep the mapping alive."""
+    """A task's whole batch (see :func:`read_arrow`)."""
     assert task.spill is not None
-    return pa.ipc.open_file(pa.memory_map(task.spill)).get_batch(0)
+    return read_arrow(task.spill)
+
+
+def row_plan_path(spill: str) -> str:
+    """Where the row plan of the task spilled to ``spill`` goes: beside it."""
+    return spill.removesuffix(".arrow") + ".plan.arrow"
 
 
 def lookup_ids(tasks: Sequence[SpilledTask], wanted: np.ndarray) -> dict[int, Any]:
@@ -88,7 +180,7 @@ class SpilledTexts:
                 continue
             task = self._tasks[int(task_of[part[0]])]
             assert task.spill is not None
-            with pa.OSFile(task.spill) as source:
+            with storage.open_arrow_input(storage.as_path(task.spill)) as source:
                 if self._index is None:
                     # Every spill has the same schema: look the column up once.
                     self._index = pa.ipc.open_file(source).schema.get_field_index(self._field)
