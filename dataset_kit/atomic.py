@@ -39,6 +39,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from .errors import DatasetKitError
+from .storage import is_remote
 
 TMP_PREFIX = ".tmp-dataset-kit-"
 JOURNAL_PREFIX = ".dataset-kit-swap-"
@@ -181,10 +182,11 @@ def refuse_overlaps(
 
     ``outputs`` are ``(option, path)`` pairs (``None`` paths are skipped). Writing
     to the same device node twice (``--report /dev/null --rejects /dev/null``) is
-    harmless and allowed; standard output can carry only one of them.
+    harmless and allowed; standard output can carry only one of them. An input in a
+    store (a URL) is never a local output.
     """
     given = [(option, path) for option, path in outputs if path is not None]
-    input_list = list(inputs)
+    input_list = [source for source in inputs if not is_remote(source)]
     for option, path in given:
         for source in input_list:
             if os.fspath(path) != STDOUT and _same_file(source, path):
@@ -209,7 +211,11 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Replace ``path`` with ``data`` in one step (write a temp file, fsync, rename).
 
     A symlink is followed and a special file written through (:func:`output_target`).
+    In a store (a URL) an object is written whole or not at all by its nature.
     """
+    if is_remote(path):
+        path.write_bytes(data)
+        return
     target, direct = output_target(path)
     if direct:
         with open(target, "wb") as handle:

@@ -17,10 +17,12 @@ the application default credentials, for the Hub ``HF_TOKEN`` or the saved login
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 
@@ -94,7 +96,31 @@ def as_path(value: str | os.PathLike[str]) -> AnyPath:
         needed = _PACKAGES.get(protocol)
         hint = f"install {needed}" if needed else "no fsspec implementation is installed for it"
         raise DatasetKitError(f"{value}: cannot open {protocol}:// paths: {hint}") from exc
-    return UPath(str(value))
+    return UPath(str(value), **store_options(protocol))
+
+
+# An S3 endpoint that cannot be reached must fail within seconds, not hang: botocore's
+# defaults (60 s to connect, 5 attempts) times s3fs's own retries add up to minutes.
+# A user who sets AWS_MAX_ATTEMPTS / AWS_RETRY_MODE keeps their own retry policy.
+_S3_CONNECT_TIMEOUT = 10
+_S3_READ_TIMEOUT = 60
+_S3_ATTEMPTS = 3
+
+
+def store_options(protocol: str) -> dict[str, Any]:
+    """The fsspec options every path of ``protocol`` is opened with: only bounds on
+    time (never credentials or endpoints, which come from the store's standard
+    configuration). The same for every process, so a task that names a URL opens it
+    the same way in any worker."""
+    if protocol not in ("s3", "s3a"):
+        return {}
+    config: dict[str, Any] = {
+        "connect_timeout": _S3_CONNECT_TIMEOUT,
+        "read_timeout": _S3_READ_TIMEOUT,
+    }
+    if not os.environ.get("AWS_MAX_ATTEMPTS") and not os.environ.get("AWS_RETRY_MODE"):
+        config["retries"] = {"max_attempts": _S3_ATTEMPTS, "mode": "standard"}
+    return {"config_kwargs": config}
 
 
 def display(path: object) -> str:
@@ -102,6 +128,17 @@ def display(path: object) -> str:
     from .errors import printable
 
     return printable(path)
+
+
+def open_input(path: AnyPath | str, block_size: int | None = None) -> BinaryIO:
+    """Open an input file for reading bytes, through its path object: a local file, or
+    an object of a store (a URL, read by whichever process calls this, never copied
+    first). ``block_size`` is how much a store fetches per request (small for a
+    scan that only seeks and reads a line; the store's default otherwise)."""
+    path = as_path(path)
+    if is_remote(path):
+        return path.open("rb", **({"block_size": block_size} if block_size else {}))  # type: ignore[no-any-return]
+    return open(path, "rb", buffering=1 << 20)
 
 
 def open_arrow_input(path: AnyPath) -> pa.NativeFile:
@@ -129,3 +166,68 @@ def remove_tree(path: AnyPath) -> None:
     import shutil
 
     shutil.rmtree(path, ignore_errors=True)
+
+
+# What to do about the faults of a store, by the class name of the exception the
+# store's client raises (botocore, aiohttp, google-auth): named, not imported, so
+# that no store's package is needed to recognise another's errors.
+_STORE_FAULTS = {
+    "NoCredentialsError": "no credentials found for the store: set them in its standard "
+    "configuration (for S3: AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+    "or ~/.aws/credentials)",
+    "PartialCredentialsError": "the store's credentials are incomplete (for S3: both "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are needed)",
+    "EndpointConnectionError": "cannot connect to the store's endpoint (for S3: check "
+    "AWS_ENDPOINT_URL_S3 and the network)",
+    "ConnectTimeoutError": "timed out connecting to the store's endpoint (for S3: check "
+    "AWS_ENDPOINT_URL_S3 and the network)",
+    "ReadTimeoutError": "the store stopped answering while reading",
+    "ClientConnectorError": "cannot connect to the store's endpoint",
+    "ServerDisconnectedError": "the store closed the connection",
+    "ClientPayloadError": "the connection broke in the middle of the object: it was "
+    "read only in part",
+    "IncompleteRead": "the connection broke in the middle of the object: it was read only in part",
+    "ResponseStreamingError": "the connection broke in the middle of the object: it was "
+    "read only in part",
+    "DefaultCredentialsError": "no credentials found for the store (for Google Cloud "
+    "Storage: `gcloud auth application-default login` or GOOGLE_APPLICATION_CREDENTIALS)",
+}
+
+
+def describe_store_fault(exc: BaseException) -> str | None:
+    """One line for the user about a fault of a store (fsspec URL), or None when
+    ``exc`` is not one (a bug, or a local error that is reported elsewhere)."""
+    for kind in type(exc).__mro__:
+        if kind.__name__ in _STORE_FAULTS:
+            return _STORE_FAULTS[kind.__name__]
+    if isinstance(exc, FileNotFoundError):
+        detail = _message(exc)
+        return f"no such bucket or object ({detail})" if detail else "no such bucket or object"
+    if isinstance(exc, PermissionError):
+        return f"access denied ({_message(exc)}): check the credentials and their permissions"
+    if isinstance(exc, OSError):
+        return _message(exc) or type(exc).__name__
+    cause = exc.__cause__ or exc.__context__
+    return describe_store_fault(cause) if cause is not None and cause is not exc else None
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return str(exc.strerror)
+    return str(exc.args[0]) if exc.args else ""
+
+
+@contextlib.contextmanager
+def store_faults(path: object) -> Iterator[None]:
+    """Turn a fault of the store that holds ``path`` into :class:`DatasetKitError` naming
+    ``path``; errors of local paths pass through unchanged (the CLI reports those)."""
+    try:
+        yield
+    except DatasetKitError:
+        raise
+    except Exception as exc:
+        remote = is_remote(path) or (isinstance(path, str) and is_url(path))
+        reason = describe_store_fault(exc) if remote else None
+        if reason is None:
+            raise
+        raise DatasetKitError(f"{display(path)}: {reason}") from exc

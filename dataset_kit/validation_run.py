@@ -30,6 +30,7 @@ from . import tasks
 from .atomic import STDOUT, open_output, refuse_overlaps
 from .errors import InputError, printable
 from .executors import executor_for
+from .readers.base import open_input
 from .reading import (
     PageOptions,
     ReadNotes,
@@ -40,6 +41,7 @@ from .reading import (
     read_file,
 )
 from .stages.read_validate import InvalidRecord, check_records, record_id
+from .storage import as_path, store_faults
 from .tasks import FilePart, LineRange, PageFiles, Task
 from .validating import Issue, Validator
 
@@ -147,7 +149,7 @@ def _run_task(ctx: ValidateContext, task: Task) -> TaskResult:
     invalid: list[InvalidRecord] = []
     records = valid = 0
     batch: Iterable[Record] = (
-        read_file(Path(task.path), notes, task.display, part=task.part)
+        read_file(as_path(task.path), notes, task.display, part=task.part)
         if isinstance(task, FilePart)
         else _read_pages(task, notes)
     )
@@ -174,7 +176,7 @@ def _run_range(task: LineRange, validator: Validator) -> TaskResult:
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     number = 0
-    with open(task.path, "rb", buffering=1 << 20) as handle:
+    with store_faults(task.path), open_input(task.path) as handle:
         handle.seek(task.start)
         remaining = task.end - task.start
         # This loop runs once per record, so the common case is kept lean: the line
@@ -232,7 +234,7 @@ def _run_range(task: LineRange, validator: Validator) -> TaskResult:
 
 def _read_pages(task: PageFiles, notes: ReadNotes) -> Iterator[Record]:
     for path, name in task.named():
-        yield from read_file(Path(path), notes, printable(path), task.options, name)
+        yield from read_file(as_path(path), notes, printable(path), task.options, name)
 
 
 # --- planning ------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from ..errors import DatasetKitError, RefusedError, printable
 from ..manifest import load_manifest, manifest_path
+from ..readers.base import open_input
+from ..storage import store_faults
 
 # What an export writes into DIR; anything else in an earlier DIR is the user's.
 EXPORT_OWNED = frozenset({"data", "README.md", "assets", "croissant.json", ".dataset-kit"})
@@ -35,7 +37,7 @@ class InputHasher(threading.Thread):
             for path in self.paths:
                 digest = hashlib.sha256()
                 size = 0
-                with open(path, "rb") as handle:
+                with store_faults(path), open_input(path) as handle:
                     for block in iter(lambda: handle.read(1 << 20), b""):
                         digest.update(block)
                         size += len(block)
