@@ -37,7 +37,6 @@ different article, and dropped duplicates are exact copies plus, with
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -56,6 +55,7 @@ from .errors import DatasetKitError, InputError, printable
 from .executors import executor_for
 from .executors.local import available_cpus, resolve_jobs
 from .manifest import load_manifest
+from .remote_commit import remote_set
 from .stages.finish import InputHasher, carry_over, refuse_empty, require_free_space
 from .stages.memory import release_memory
 from .stages.merge import ReadTotals, collect
@@ -72,6 +72,7 @@ from .stages.report import (
 from .stages.spill import SPILL_FOLDER, SpilledTexts
 from .stages.write import WriteContext, write_shards
 from .statistics import WrittenRowGroups, can_predict_nbytes
+from .storage import is_remote, open_output, remove_tree
 
 __all__ = [
     "ExportResult",
@@ -105,7 +106,9 @@ def export(
     hash_early = resolve_jobs(job.settings.jobs) < available_cpus()
     if hash_early:
         hasher.start()
-    with atomic_set(job.out_dir, (job.rejects_final, job.report_final)) as staged:
+    # A store has no rename: there the export is staged and committed object by object.
+    stage = remote_set if is_remote(job.out_dir) else atomic_set
+    with stage(job.out_dir, (job.rejects_final, job.report_final)) as staged:
         result, row_groups = _export_stages(job, staged, hasher, hash_early, progress)
         # The planning arrays are gone with the stages: give their heap back before the
         # card's statistics allocate, so that the two peaks do not stack up.
@@ -134,7 +137,7 @@ def _export_stages(
     spill_dir.mkdir()
     request = job.split
     strategy = splits.choose(request)
-    with open(staged.file(job.rejects_final), "wb", buffering=1 << 20) as rejects_out:
+    with open_output(staged.file(job.rejects_final)) as rejects_out:
         rejects = RejectLog(rejects_out)
         ctx = job.key_context(spill_dir, strategy)
         totals, keys = collect(job, ctx, executor_for(settings.jobs), rejects, progress)
@@ -162,7 +165,7 @@ def _export_stages(
         raise InputError(f"cannot read an input to hash it: {hasher.error}")
     report = ReportContext(job, tmp, request, strategy, hasher.digests)
     result = finish(report, plan, keys, totals, rejects, shards)
-    shutil.rmtree(spill_dir)
+    remove_tree(spill_dir)
     refuse_empty(result.counts["written"], job.out_dir, settings.allow_empty)
     return result, row_groups
 

@@ -141,6 +141,13 @@ def open_input(path: AnyPath | str, block_size: int | None = None) -> BinaryIO:
     return open(path, "rb", buffering=1 << 20)
 
 
+def open_output(path: AnyPath) -> BinaryIO:
+    """``path`` opened for writing bytes: an object appears whole when it is closed."""
+    if is_remote(path):
+        return path.open("wb")  # type: ignore[no-any-return]
+    return open(path, "wb", buffering=1 << 20)
+
+
 def open_arrow_input(path: AnyPath) -> pa.NativeFile:
     """``path`` opened for Arrow to read (random access)."""
     if is_remote(path):
