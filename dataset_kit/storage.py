@@ -123,6 +123,18 @@ def store_options(protocol: str) -> dict[str, Any]:
     return {"config_kwargs": config}
 
 
+def refuse_url_output(option: str, value: object) -> None:
+    """Raise :class:`DatasetKitError` when the output of ``option`` is a URL: only
+    ``export --out`` writes to a store (and commits there, see
+    :mod:`dataset_kit.remote_commit`); a plain ``open`` of a URL would create a local
+    folder named ``s3:``."""
+    if value is not None and is_url(value):
+        raise DatasetKitError(
+            f"{option} {display(value)}: only `export --out` writes to a store; write this "
+            "file locally and copy it there"
+        )
+
+
 def display(path: object) -> str:
     """``path`` as the user wrote it: a URL keeps its scheme."""
     from .errors import printable

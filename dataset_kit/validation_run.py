@@ -41,7 +41,7 @@ from .reading import (
     read_file,
 )
 from .stages.read_validate import InvalidRecord, check_records, record_id
-from .storage import as_path, store_faults
+from .storage import as_path, refuse_url_output, store_faults
 from .tasks import FilePart, LineRange, PageFiles, Task
 from .validating import Issue, Validator
 
@@ -414,6 +414,8 @@ def _validate(
     if pages is not None:
         pages.check()
     result = ValidationResult()
+    refuse_url_output("--report", report)
+    refuse_url_output("--rejects", rejects)
     named = expand_inputs_named(inputs, result.notes)
     paths = [path for path, _ in named]
     refuse_overlaps(

@@ -11,6 +11,7 @@ import gzip
 import json
 import shutil
 import time
+import urllib.request
 from pathlib import Path
 
 import pyarrow as pa
@@ -162,3 +163,66 @@ def test_missing_credentials_name_the_url(runner, s3, tmp_path, monkeypatch):
     result = invoke(runner, "validate", s3.url("in/x.jsonl"))
     assert result.exit_code == 2, result.output
     assert result.output.startswith(f"Error: {s3.url('in/x.jsonl')}: no credentials"), result.output
+
+
+def _enforce_auth(endpoint: str, after: str) -> None:
+    """From now on moto checks signatures (``after`` requests free); "inf" turns it off."""
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/reset-auth",
+        data=after.encode(),
+        method="POST",
+        headers={"Content-Type": "text/plain"},
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def test_a_wrong_key_is_access_denied_naming_the_url(runner, s3, monkeypatch):
+    s3.client.put_object(Bucket=s3.bucket, Key="in/x.jsonl", Body=b"{}\n")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAWRONGWRONGWRONG0")
+    clear_store_caches()
+    _enforce_auth(s3.endpoint, "0")
+    try:
+        result = invoke(runner, "validate", s3.url("in/x.jsonl"))
+    finally:
+        _enforce_auth(s3.endpoint, "inf")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: {s3.url('in/x.jsonl')}: access denied"), result.output
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("validate", "--report"), ("validate", "--rejects"), ("ingest", "-o")],
+)
+def test_outputs_other_than_export_out_refuse_a_url(runner, tmp_path, command, option):
+    page = tmp_path / "page.txt"
+    page.write_text("Title\n\nSome text of a page.\n")
+    result = invoke(runner, command, page, option, "s3://bucket/x.json")
+    assert result.exit_code == 2, result.output
+    assert "only `export --out` writes to a store" in result.output
+    assert not (tmp_path / "s3:").exists() and not Path("s3:").exists()
+
+
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [
+        (type("ClientPayloadError", (Exception,), {}), "the connection broke in the middle"),
+        (type("ResponseStreamingError", (Exception,), {}), "read only in part"),
+        (type("ReadTimeoutError", (Exception,), {}), "stopped answering"),
+        (lambda: PermissionError("Forbidden"), "access denied (Forbidden)"),
+    ],
+)
+def test_store_faults_name_the_url_and_say_what_happened(fault, said):
+    from dataset_kit.errors import DatasetKitError
+    from dataset_kit.storage import store_faults
+
+    with pytest.raises(DatasetKitError) as caught, store_faults("s3://bucket/x.jsonl.gz"):
+        raise fault()
+    assert str(caught.value).startswith("s3://bucket/x.jsonl.gz: ")
+    assert said in str(caught.value)
+
+
+def test_local_faults_are_left_to_the_cli():
+    from dataset_kit.storage import store_faults
+
+    with pytest.raises(PermissionError), store_faults(Path("local.jsonl")):
+        raise PermissionError("denied")

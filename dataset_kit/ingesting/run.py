@@ -29,7 +29,7 @@ from ..atomic import STDOUT, open_output, refuse_overlaps
 from ..errors import InputError
 from ..executors import executor_for
 from ..reading import InputFilter, PageOptions, expand_inputs_named
-from ..storage import as_path, store_faults
+from ..storage import as_path, refuse_url_output, store_faults
 from .dates import parse_timezone
 from .page import ingest_page
 
@@ -215,6 +215,8 @@ def ingest(
     ``keep_boilerplate``. Output is byte-identical for any ``jobs``.
     """
     PageOptions(timezone=timezone, source=source).check()
+    refuse_url_output("--output", out_path)
+    refuse_url_output("--rejects", rejects_path)
     pages = discover_pages(paths)
     if os.fspath(out_path) == STDOUT and rejects_path is None:
         raise InputError(
