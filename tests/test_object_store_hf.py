@@ -12,7 +12,6 @@ from tests.export_helpers import corpus
 pytest_plugins = ["tests.hub_fixtures"]
 
 
-
 def reach_the_local_hub(hub, monkeypatch) -> None:
     """Read with a read token; download URLs on the local Hub too (huggingface_hub
     builds their template from HF_ENDPOINT once, at import)."""
