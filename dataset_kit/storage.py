@@ -22,11 +22,12 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path, PurePath
-from typing import Any, BinaryIO
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .errors import DatasetKitError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # "s3://", "gs://", "hf://", "memory://"...: a scheme of two or more characters, so a
 # Windows drive ("C:/") is not taken for one.
@@ -162,6 +163,8 @@ def open_output(path: AnyPath) -> BinaryIO:
 
 def open_arrow_input(path: AnyPath) -> pa.NativeFile:
     """``path`` opened for Arrow to read (random access)."""
+    import pyarrow as pa
+
     if is_remote(path):
         return pa.PythonFile(path.open("rb"), mode="r")
     return pa.OSFile(os.fspath(path), "rb")
@@ -171,6 +174,8 @@ def open_arrow_output(path: AnyPath) -> pa.NativeFile:
     """``path`` opened for Arrow to write. An object appears whole or not at all when
     the stream is closed; a local file is written in place (callers that need it
     atomic write a temporary name and rename)."""
+    import pyarrow as pa
+
     if is_remote(path):
         return pa.PythonFile(path.open("wb"), mode="w")
     return pa.OSFile(os.fspath(path), "wb")
