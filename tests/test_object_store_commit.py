@@ -191,3 +191,40 @@ def test_an_uncommitted_staging_prefix_of_a_dead_run_is_discarded(s3):
     export_version(s3, "v1", OLD)
     assert dead not in s3.keys("out/")
     assert seen_by_reader(s3) == "v1"
+
+
+def test_out_in_a_store_is_checked_before_anything_is_written(runner, s3, tmp_path):
+    from dataset_kit.cli import cli
+    from tests.export_helpers import corpus, write_jsonl
+
+    source = str(write_jsonl(tmp_path / "in.jsonl", corpus(5)))
+    s3.client.put_object(Bucket=s3.bucket, Key="other/notes.txt", Body=b"not an export")
+    s3.client.put_object(Bucket=s3.bucket, Key="an-object", Body=b"x")
+    s3.client.put_object(Bucket=s3.bucket, Key="ds/" + MANIFEST[len("NAME/") :], Body=b"{}")
+    s3.client.put_object(Bucket=s3.bucket, Key="ds/raw/in.jsonl", Body=b"{}\n")
+    before = s3.keys()
+    cases = [
+        ([source, "--out", s3.url("other")], "is not a dataset-kit export"),
+        ([source, "--out", s3.url("an-object")], "exists and is not a folder"),
+        ([s3.url("ds/raw/in.jsonl"), "--out", s3.url("ds")], "an input is inside the output"),
+        (
+            [s3.url("ds.report.json"), "--out", s3.url("ds")],
+            "no such object, prefix or bucket",
+        ),
+    ]
+    for args, said in cases:
+        result = runner.invoke(cli, ["export", *args])
+        assert result.exit_code == 2, result.output
+        assert said in result.output, result.output
+        assert "Traceback" not in result.output
+    assert s3.keys() == before
+
+
+def test_an_input_that_is_the_report_of_the_export_is_refused(runner, s3, tmp_path):
+    from dataset_kit.cli import cli
+
+    s3.client.put_object(Bucket=s3.bucket, Key="ds.rejects.jsonl", Body=b"{}\n")
+    result = runner.invoke(cli, ["export", s3.url("ds.rejects.jsonl"), "--out", s3.url("ds")])
+    assert result.exit_code == 2, result.output
+    assert "is an input and the rejects file of this export" in result.output
+    assert s3.keys() == ["ds.rejects.jsonl"]

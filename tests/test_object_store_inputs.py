@@ -80,6 +80,14 @@ def test_export_from_a_prefix_equals_the_local_run(runner, s3, tmp_path, small_r
         str(local) + "/",
         url,
     )
+    manifests = {
+        name: json.loads((tmp_path / name / ".dataset-kit" / "manifest.json").read_bytes())
+        for name in ("local", "remote")
+    }
+    inputs = [(i["path"], i["bytes"], i["sha256"]) for i in manifests["remote"]["inputs"]]
+    assert [(p.replace(url, str(local) + "/"), *rest) for p, *rest in inputs] == [
+        (i["path"], i["bytes"], i["sha256"]) for i in manifests["local"]["inputs"]
+    ]
     report = json.loads((tmp_path / "remote.report.json").read_bytes())
     named = json.dumps(report)
     assert url + "a/two.jsonl.gz" in named
