@@ -206,6 +206,7 @@ def test_out_in_a_store_is_checked_before_anything_is_written(runner, s3, tmp_pa
     cases = [
         ([source, "--out", s3.url("other")], "is not a dataset-kit export"),
         ([source, "--out", s3.url("an-object")], "exists and is not a folder"),
+        ([source, "--out", s3.url()], "not the bucket itself"),
         ([s3.url("ds/raw/in.jsonl"), "--out", s3.url("ds")], "an input is inside the output"),
         (
             [s3.url("ds.report.json"), "--out", s3.url("ds")],

@@ -149,7 +149,16 @@ def prepare(
 
 
 def _checked_output(given: AnyPath) -> AnyPath:
-    out_dir = as_path(str(given).rstrip("/")) if is_remote(given) else output_folder(given)
+    if is_remote(given):
+        out_dir = as_path(str(given).rstrip("/"))
+        if "/" not in str(out_dir.path).strip("/"):
+            # The rejects, report and staging live beside DIR: a bucket has no beside.
+            raise DatasetKitError(
+                f"--out {printable(given)}: name a folder inside the bucket "
+                f"({printable(out_dir)}/NAME), not the bucket itself"
+            )
+    else:
+        out_dir = output_folder(given)
     if out_dir.exists() and not out_dir.is_dir():
         raise DatasetKitError(f"--out {out_dir}: exists and is not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not manifest_path(out_dir).is_file():
