@@ -91,7 +91,7 @@ def temp_prefix(kind: str = "") -> str:
     return TMP_PREFIX + _owner_tag() + kind
 
 
-def _owner_alive(name: str) -> bool:
+def owner_alive(name: str) -> bool:
     """Whether the process that made the temporary ``name`` may still be running.
 
     Names from another host (a shared network folder) always count as alive: their
@@ -124,7 +124,7 @@ def remove_stale_temporaries(folder: Path) -> None:
         return
     needed = _journaled_names(folder)
     for leftover in folder.glob(TMP_PREFIX + "*"):
-        if leftover.name in needed or _owner_alive(leftover.name):
+        if leftover.name in needed or owner_alive(leftover.name):
             continue
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
@@ -447,7 +447,7 @@ def recover_swaps(folder: Path) -> list[str]:
         return []
     done = []
     for journal, entries in _journals(folder):
-        if any(_owner_alive(Path(entry["new"]).name) for entry in entries):
+        if any(owner_alive(Path(entry["new"]).name) for entry in entries):
             continue  # a live run is swapping right now
         try:
             _complete(journal, entries)

@@ -40,7 +40,7 @@ from typing import Any
 
 import orjson
 
-from .atomic import JOURNAL_PREFIX, TMP_PREFIX, _owner_alive, temp_prefix
+from .atomic import JOURNAL_PREFIX, TMP_PREFIX, owner_alive, temp_prefix
 from .errors import DatasetKitError
 from .manifest import MANIFEST_RELATIVE_PATH
 from .storage import AnyPath, as_path, store_faults
@@ -170,7 +170,7 @@ def recover_commits(parent: AnyPath) -> list[str]:
     return a sentence per commit completed."""
     done = []
     for journal_file, journal in _journals(parent):
-        if _owner_alive(journal["staging"].rsplit("/", 1)[-1]):
+        if owner_alive(journal["staging"].rsplit("/", 1)[-1]):
             continue  # a live run is committing right now
         complete_commit(journal_file, journal)
         name = journal_file.name[len(JOURNAL_PREFIX) : -len(".json")]
@@ -200,7 +200,7 @@ def remove_stale_staging(parent: AnyPath) -> None:
     needed = {journal["staging"] for _, journal in _journals(parent)}
     for key in sorted(fs.glob(f"{_key(parent)}/{TMP_PREFIX}*")):
         name = key.rstrip("/").rsplit("/", 1)[-1]
-        if key.rstrip("/") in needed or _owner_alive(name):
+        if key.rstrip("/") in needed or owner_alive(name):
             continue
         _remove_prefix(as_path(fs.unstrip_protocol(key)))
 

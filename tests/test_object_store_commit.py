@@ -155,7 +155,7 @@ def test_a_commit_interrupted_at_any_step_is_rolled_forward(s3, monkeypatch, cra
         assert journal.exists()
         # The run that crashed still "runs" (this process): its commit is left alone.
         assert recover_commits(journal.parent) == []
-        monkeypatch.setattr(remote_commit, "_owner_alive", lambda name: False)
+        monkeypatch.setattr(remote_commit, "owner_alive", lambda name: False)
         assert recover_commits(journal.parent) == [
             "completed the replacement of NAME that an interrupted run began"
         ]
@@ -175,7 +175,7 @@ def test_the_next_export_completes_an_interrupted_commit_first(s3, monkeypatch):
     with pytest.raises(Crash):
         export_version(s3, "v2", NEW)
     monkeypatch.setattr(remote_commit, "copy_object", copy)
-    monkeypatch.setattr(remote_commit, "_owner_alive", lambda name: False)
+    monkeypatch.setattr(remote_commit, "owner_alive", lambda name: False)
     assert seen_by_reader(s3) == "v1"
     recovered = export_version(s3, "v3", OLD)
     assert recovered == ["completed the replacement of NAME that an interrupted run began"]

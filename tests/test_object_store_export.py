@@ -112,7 +112,7 @@ def test_an_export_killed_in_its_commit_is_completed_by_the_next(runner, s3, tmp
     assert manifest["counts"]["read"] == 60
     # The killed run's process is gone (here: pretend so), and the next run finishes
     # its commit before its own.
-    monkeypatch.setattr(remote_commit, "_owner_alive", lambda name: False)
+    monkeypatch.setattr(remote_commit, "owner_alive", lambda name: False)
     result = export(runner, second, out)
     assert result.exit_code == 0, result.output
     assert "completed the replacement of news that an interrupted run began" in result.output
