@@ -167,7 +167,7 @@ def _remote_named(
                     for p in _remote_files(path, path.fs.glob(path.path, detail=True))
                     if accept.accepts(p)
                 ),
-                key=str,
+                key=_sort_key,
             )
             if not matched:
                 raise InputError(f"{printable(text)}: {accept.empty_glob}")
@@ -181,6 +181,8 @@ def _remote_named(
             named = [(p, source_name(p)) for p in found if accept.accepts(p)]
             if not named:
                 raise InputError(f"{printable(text)}: {accept.empty_folder}")
+            if accept.by_name:  # as a local folder's: by name (here the URL)
+                named.sort(key=lambda pair: pair[1])
             return named
     raise InputError(f"{printable(text)}: no such object, prefix or bucket")
 
@@ -267,7 +269,7 @@ def _classified(files: Iterable[AnyPath], notes: ReadNotes) -> list[AnyPath]:
         else:
             found.append(path)
     if documents and any(input_kind(p) != "txt" for p in found):
-        for path in sorted(documents, key=str):
+        for path in sorted(documents, key=_sort_key):
             notes.add(SKIPPED_README, printable(path))
     else:
         found += documents
