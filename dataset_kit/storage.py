@@ -101,10 +101,12 @@ def as_path(value: str | os.PathLike[str]) -> AnyPath:
 
 
 # An S3 endpoint that cannot be reached must fail within seconds, not hang: botocore's
-# defaults (60 s to connect, 5 attempts) times s3fs's own retries add up to minutes.
-# A user who sets AWS_MAX_ATTEMPTS / AWS_RETRY_MODE keeps their own retry policy.
+# defaults (60 s to connect, 5 attempts) add up to minutes. A server that stops
+# sending in the middle of a read is given up on after 30 s without a byte per
+# attempt (s3fs retries such reads 5 times itself: a few minutes at worst, never a
+# hang). A user who sets AWS_MAX_ATTEMPTS / AWS_RETRY_MODE keeps their own policy.
 _S3_CONNECT_TIMEOUT = 10
-_S3_READ_TIMEOUT = 60
+_S3_READ_TIMEOUT = 30
 _S3_ATTEMPTS = 3
 
 
