@@ -172,11 +172,17 @@ def _remote_named(
             if not matched:
                 raise InputError(f"{printable(text)}: {accept.empty_glob}")
             return [(p, source_name(p)) for p in matched]
-        if not text.endswith("/") and path.is_file():
+        # One question to the store (not is_file, then is_dir): a store that does not
+        # answer costs its timeouts once.
+        try:
+            kind = path.fs.info(path.path).get("type")
+        except FileNotFoundError:
+            kind = None
+        if kind == "file" and not text.endswith("/"):
             if not accept.accepts(path):
                 raise InputError(f"{printable(text)}: {accept.wrong_file}")
             return [(path, source_name(path))]
-        if path.is_dir():
+        if kind == "directory":
             found = _classified(_remote_files(path, path.fs.find(path.path, detail=True)), notes)
             named = [(p, source_name(p)) for p in found if accept.accepts(p)]
             if not named:

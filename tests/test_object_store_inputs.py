@@ -237,3 +237,50 @@ def test_local_faults_are_left_to_the_cli():
 
     with pytest.raises(PermissionError), store_faults(Path("local.jsonl")):
         raise PermissionError("denied")
+
+
+@pytest.fixture
+def silent_endpoint():
+    """An endpoint on 127.0.0.1 that accepts connections and never answers."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    server.close()
+
+
+def test_a_store_that_never_answers_is_an_error_in_bounded_time(
+    runner, s3, monkeypatch, silent_endpoint
+):
+    from dataset_kit import storage
+
+    # The real bounds are 30 s per attempt, 3 attempts; shrunk here to keep the test short.
+    monkeypatch.setattr(storage, "_S3_READ_TIMEOUT", 0.5)
+    monkeypatch.setattr(storage, "_S3_ATTEMPTS", 1)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", silent_endpoint)
+    clear_store_caches()
+    started = time.monotonic()
+    result = invoke(runner, "validate", s3.url("in/x.jsonl"))
+    assert time.monotonic() - started < 30
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: {s3.url('in/x.jsonl')}: the store stopped answering")
