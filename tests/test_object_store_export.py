@@ -80,6 +80,11 @@ def test_a_rerun_replaces_the_export_and_keeps_what_the_user_added(runner, s3, t
     before = [k for k in s3.keys("exports/news/data/")]
     assert len(before) > 2
     s3.client.put_object(Bucket=s3.bucket, Key="exports/news/LICENSE", Body=b"mine")
+    card = s3.get("exports/news/README.md") + (
+        b"\n<!-- dataset-kit:keep thanks -->\n## Thanks\n\nTo the editors.\n"
+        b"<!-- /dataset-kit:keep thanks -->\n"
+    )
+    s3.client.put_object(Bucket=s3.bucket, Key="exports/news/README.md", Body=card)
     result = export(runner, small, out)
     assert result.exit_code == 0, result.output
     assert "Kept from the earlier news: LICENSE" in result.output
@@ -88,6 +93,7 @@ def test_a_rerun_replaces_the_export_and_keeps_what_the_user_added(runner, s3, t
     data = set(s3.keys("exports/news/data/"))
     assert data == {key for key in listed if key.startswith("exports/news/data/")}
     assert s3.get("exports/news/LICENSE") == b"mine"
+    assert s3.get("exports/news/README.md").count(b"To the editors.") == 1  # the earlier card's
     assert manifest["counts"]["read"] == 40
 
 
@@ -130,3 +136,15 @@ def test_an_unreachable_store_for_out_is_an_error_naming_it(runner, s3, tmp_path
     result = export(runner, source, s3.url("exports/news"))
     assert result.exit_code == 2, result.output
     assert result.output.startswith(f"Error: {s3.url('exports/news')}: cannot connect")
+
+
+def test_an_empty_export_does_not_replace_one_with_records(runner, s3, tmp_path):
+    good = write_jsonl(tmp_path / "good.jsonl", corpus(30))
+    bad = write_jsonl(tmp_path / "bad.jsonl", [b"{broken", b"[1]"])
+    out = s3.url("exports/news")
+    assert export(runner, good, out).exit_code == 0
+    before = {key: s3.get(key) for key in s3.keys("exports/")}
+    result = export(runner, bad, out)
+    assert result.exit_code == 1, result.output
+    assert "Pass --allow-empty" in result.output
+    assert {key: s3.get(key) for key in s3.keys("exports/")} == before
