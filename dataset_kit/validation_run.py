@@ -30,7 +30,6 @@ from . import tasks
 from .atomic import STDOUT, open_output, refuse_overlaps
 from .errors import InputError, printable
 from .executors import executor_for
-from .readers.base import open_input
 from .reading import (
     PageOptions,
     ReadNotes,
@@ -41,7 +40,7 @@ from .reading import (
     read_file,
 )
 from .stages.read_validate import InvalidRecord, check_records, record_id
-from .storage import as_path, refuse_url_output, store_faults
+from .storage import as_path, open_range, refuse_url_output, store_faults
 from .tasks import FilePart, LineRange, PageFiles, Task
 from .validating import Issue, Validator
 
@@ -176,8 +175,7 @@ def _run_range(task: LineRange, validator: Validator) -> TaskResult:
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     number = 0
-    with store_faults(task.path), open_input(task.path) as handle:
-        handle.seek(task.start)
+    with store_faults(task.path), open_range(task.path, task.start, task.end) as handle:
         remaining = task.end - task.start
         # This loop runs once per record, so the common case is kept lean: the line
         # is parsed with its "\n" (JSON whitespace, so orjson accepts it) and a valid

@@ -20,11 +20,10 @@ from typing import Any
 
 from .. import tasks
 from ..errors import printable
-from ..readers.base import open_input
 from ..readers.jsonl import iter_jsonl_lines
 from ..reading import read_file
 from ..records import PageOptions, ReadNotes, Record, parse_json_object
-from ..storage import as_path, store_faults
+from ..storage import as_path, open_range, store_faults
 from ..tasks import FilePart, LineRange, PageFiles
 from ..validating import Issue, Validator, record_issues
 
@@ -142,8 +141,7 @@ def read_task(task: KeyTask, validator: Validator) -> TaskRecords:
 
 def _read_range(task: LineRange, validator: Validator) -> TaskRecords:
     out = TaskRecords()
-    with store_faults(task.path), open_input(task.path) as handle:
-        handle.seek(task.start)
+    with store_faults(task.path), open_range(task.path, task.start, task.end) as handle:
         data = handle.read(task.end - task.start)
     out.line_count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
     is_valid = validator.is_valid
