@@ -33,7 +33,9 @@ def export(runner, source, out, *extra):
 
 
 def test_export_to_a_bucket_then_datasets_reads_it_back(runner, s3, tmp_path, monkeypatch):
-    source = write_jsonl(tmp_path / "in.jsonl", [*corpus(200, exact_every=20), b"{broken"])
+    # Near copies too: checking candidate pairs needs a local scratch file.
+    rows = corpus(200, exact_every=20, near_every=15)
+    source = write_jsonl(tmp_path / "in.jsonl", [*rows, b"{broken"])
     out = s3.url("exports/news")
     result = export(runner, source, out, "--split", "train=0.8,test=0.2", "--jobs", 2)
     assert result.exit_code == 0, result.output
