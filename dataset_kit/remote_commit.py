@@ -95,7 +95,14 @@ def remote_set(folder: AnyPath, companions: Sequence[AnyPath] = ()) -> Iterator[
             _remove_prefix(staging)
         raise
     with store_faults(folder):
-        journal = _plan_commit(folder, staged)
+        try:
+            journal = _plan_commit(folder, staged)
+        except BaseException:
+            # No journal, no commit: the staged objects are of no use to anyone.
+            if not journal_path(folder).exists():
+                with contextlib.suppress(Exception):
+                    _remove_prefix(staging)
+            raise
         complete_commit(journal_path(folder), journal)
 
 

@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from dataset_kit import atomic, remote_commit
+from dataset_kit.errors import DatasetKitError
 from dataset_kit.remote_commit import journal_path, recover_commits, remote_set
 from dataset_kit.stages.finish import carry_over
 from dataset_kit.storage import as_path
@@ -229,3 +230,13 @@ def test_an_input_that_is_the_report_of_the_export_is_refused(runner, s3, tmp_pa
     assert result.exit_code == 2, result.output
     assert "is an input and the rejects file of this export" in result.output
     assert s3.keys() == ["ds.rejects.jsonl"]
+
+
+def test_a_staged_export_without_a_manifest_is_not_committed(s3):
+    export_version(s3, "v1", OLD)
+    before = final_state(s3)
+    base = s3.url("out").rstrip("/")
+    with pytest.raises(DatasetKitError, match="the staged export has no manifest"):  # noqa: SIM117
+        with remote_set(as_path(base + "/NAME"), companions(base)) as staged:
+            (staged.folder / "data" / "train-0.parquet").write_bytes(b"orphan")
+    assert final_state(s3) == before
