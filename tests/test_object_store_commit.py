@@ -236,7 +236,7 @@ def test_a_staged_export_without_a_manifest_is_not_committed(s3):
     export_version(s3, "v1", OLD)
     before = final_state(s3)
     base = s3.url("out").rstrip("/")
-    with pytest.raises(DatasetKitError, match="the staged export has no manifest"):  # noqa: SIM117
-        with remote_set(as_path(base + "/NAME"), companions(base)) as staged:
-            (staged.folder / "data" / "train-0.parquet").write_bytes(b"orphan")
+    no_manifest = pytest.raises(DatasetKitError, match="the staged export has no manifest")
+    with no_manifest, remote_set(as_path(base + "/NAME"), companions(base)) as staged:
+        (staged.folder / "data" / "train-0.parquet").write_bytes(b"orphan")
     assert final_state(s3) == before
