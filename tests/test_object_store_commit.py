@@ -107,13 +107,12 @@ def test_files_the_user_added_are_carried_over(s3):
     assert s3.get("out/NAME/notes/a.md") == b"notes"
 
 
-def _steps(s3) -> int:
-    """How many copies a commit of NEW over OLD makes (shards, card, companions,
-    manifest)."""
-    return len(NEW) + 1 + 2 + 1
+# The copies a commit of NEW over OLD makes: shards, card, the two companions, and
+# the manifest last. Then one more step: the staging prefix removed.
+COPIES = len(NEW) + 1 + 2 + 1
 
 
-@pytest.mark.parametrize("crash_at", range(_steps(None) + 3))
+@pytest.mark.parametrize("crash_at", range(COPIES + 3))
 def test_a_commit_interrupted_at_any_step_is_rolled_forward(s3, monkeypatch, crash_at):
     export_version(s3, "v1", OLD)
     export_version(s3, "v2", NEW)
@@ -125,7 +124,7 @@ def test_a_commit_interrupted_at_any_step_is_rolled_forward(s3, monkeypatch, cra
 
     steps = {"n": 0}
     copy, remove = remote_commit.copy_object, remote_commit._remove_prefix
-    copies = _steps(None)
+    copies = COPIES
 
     def step() -> None:
         steps["n"] += 1
