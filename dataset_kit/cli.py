@@ -118,6 +118,16 @@ class _Progress:
             click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
 
 
+def _dashboard(enabled: bool) -> Any:
+    """What prints the link to the Dask dashboard, when a command runs on a cluster."""
+
+    def show(link: str) -> None:
+        if enabled:
+            click.echo(f"Dask dashboard: {link}", err=True)
+
+    return show
+
+
 def _note_jobs(jobs: int | None) -> None:
     """Say so on stderr when --jobs is capped at the CPUs (the output does not change)."""
     from .executors.local import jobs_note
@@ -127,11 +137,13 @@ def _note_jobs(jobs: int | None) -> None:
         click.echo(note, err=True)
 
 
-def settings_option(declared: Setting):  # type: ignore[no-untyped-def]
+def settings_option(declared: Setting, environment: bool = True):  # type: ignore[no-untyped-def]
     """The Click argument or option of one export setting, from its declaration.
 
     Options have no Click default (None: "not given"), so that a value from
     dataset-kit.toml is not overridden by a default; the help texts say the default.
+    With ``environment``, a setting's environment variable counts as given (it comes
+    after the flag and before the config file).
     """
     if declared.argument:
         return click.argument(declared.name, nargs=-1, metavar=declared.metavar)
@@ -144,15 +156,19 @@ def settings_option(declared: Setting):  # type: ignore[no-untyped-def]
         kind = click.Path(file_okay=declared.path == "file", dir_okay=declared.path == "dir")
     else:
         kind = declared.type if declared.type in (int, float) else None
-    return click.option(*names, type=kind, metavar=declared.metavar, help=declared.help_text)
+    envvar = declared.envvar if environment else None
+    return click.option(
+        *names, type=kind, metavar=declared.metavar, help=declared.help_text, envvar=envvar
+    )
 
 
-def settings_options(func):  # type: ignore[no-untyped-def]
+def settings_options(func, environment: bool = True):  # type: ignore[no-untyped-def]
     """The options of ``export`` and ``init``: every setting, and ``--config`` after
-    ``--schema`` (where --help has always listed it)."""
+    ``--schema`` (where --help has always listed it). ``init`` takes no environment
+    variable: what it writes is for any machine."""
     options = []
     for declared in SETTINGS:
-        options.append(settings_option(declared))
+        options.append(settings_option(declared, environment))
         if declared.name == "schema":
             options.append(
                 click.option(
@@ -196,6 +212,7 @@ def settings_options(func):  # type: ignore[no-untyped-def]
     help="rust: jsonschema-rs (fast). python: the reference jsonschema library, to "
     "cross-check a verdict.",
 )
+@settings_option(BY_NAME["scheduler"])
 @settings_option(BY_NAME["timezone"])
 @settings_option(BY_NAME["source"])
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; only the exit status tells.")
@@ -206,6 +223,7 @@ def validate(
     rejects: str | None,
     jobs: int,
     engine: str,
+    scheduler: str | None,
     timezone: str | None,
     source: str | None,
     quiet: bool,
@@ -220,7 +238,7 @@ def validate(
     reported with file:line and the run goes on.
 
     Exit status: 0 all valid, 1 some records invalid, 2 usage error, unreadable
-    input or invalid schema.
+    input or invalid schema (or an unreachable --scheduler).
 
     \b
     Examples:
@@ -228,6 +246,7 @@ def validate(
       dataset-kit validate 'dumps/**/*.jsonl.gz' --report report.json --rejects bad.jsonl
       dataset-kit validate corpus/ --schema my.schema.json --jobs 4
       dataset-kit validate dumps/ --timezone Europe/Kyiv
+      dataset-kit validate /shared/corpus/ --scheduler tcp://scheduler:8786
     """
     from .reading import PageOptions
     from .validation_run import validate as run_validation
@@ -244,6 +263,8 @@ def validate(
         engine=engine,
         progress=progress,
         pages=PageOptions(timezone=timezone, source=source),
+        scheduler=scheduler,
+        on_dashboard=_dashboard(enabled=not quiet),
     )
     progress.done()
     if not quiet:
@@ -454,6 +475,7 @@ def stats(export_dir: str, as_json: bool) -> None:
 @click.option("--timezone", metavar="TZ", help=TIMEZONE_HELP)
 @click.option("--source", metavar="NAME", help=SOURCE_HELP)
 @click.option("--jobs", "-j", type=int, default=1, show_default=True, help=JOBS_HELP)
+@settings_option(BY_NAME["scheduler"])
 @click.option(
     "--keep-boilerplate",
     is_flag=True,
@@ -466,6 +488,7 @@ def ingest(
     timezone: str | None,
     source: str | None,
     jobs: int,
+    scheduler: str | None,
     keep_boilerplate: bool,
 ) -> None:
     """Turn raw page dumps into clean article records.
@@ -479,7 +502,7 @@ def ingest(
     on --jobs.
 
     Exit status: 0 when at least one record was written, 1 when every page was
-    rejected, 2 on bad arguments or unreadable input.
+    rejected, 2 on bad arguments or unreadable input (or an unreachable --scheduler).
 
     \b
     Examples:
@@ -499,6 +522,8 @@ def ingest(
         jobs=jobs,
         keep_boilerplate=keep_boilerplate,
         progress=progress,
+        scheduler=scheduler,
+        on_dashboard=_dashboard(enabled=True),
     )
     progress.done()
     for line in summary.lines():
@@ -532,7 +557,10 @@ def export(config_file: str | None, quiet: bool, **flags: object) -> None:
     some (exit 1) unless --allow-empty.
 
     Settings not given as flags come from --config or ./dataset-kit.toml (see
-    `dataset-kit init`), then the defaults.
+    `dataset-kit init`), then the defaults; --scheduler comes from
+    DASK_SCHEDULER_ADDRESS before the file. With --scheduler the tasks run on a Dask
+    cluster whose workers read INPUT and write beside DIR themselves: paths must be
+    the same on every machine. The output does not depend on --jobs or --scheduler.
 
     \b
     Examples:
@@ -541,6 +569,7 @@ def export(config_file: str | None, quiet: bool, **flags: object) -> None:
       dataset-kit export a.jsonl --out ds --split-by-date published_at:2024-01-01
       dataset-kit export a.jsonl --out ds --group-by source --near-keep one --jobs 4
       dataset-kit export dumps/ --out ds --timezone Europe/Kyiv --source "Kyiv Post"
+      dataset-kit export /shared/corpus/ --out /shared/ds --scheduler tcp://scheduler:8786
     """
     from .exporting import export as run_export
 
@@ -552,14 +581,20 @@ def export(config_file: str | None, quiet: bool, **flags: object) -> None:
         for note in settings.ignored():
             click.echo(f"Note: {note}.", err=True)
     progress = _Progress("read", enabled=not quiet)
-    result = run_export(settings=settings, progress=progress)
+    result = run_export(
+        settings=settings, progress=progress, on_dashboard=_dashboard(enabled=not quiet)
+    )
     progress.done()
     if not quiet:
         click.echo(result.summary())
 
 
+def _init_options(func):  # type: ignore[no-untyped-def]
+    return settings_options(func, environment=False)
+
+
 @cli.command()
-@settings_options
+@_init_options
 @click.option(
     "--file",
     "target",

@@ -52,7 +52,7 @@ from .atomic import StagedSet, atomic_set
 from .config import ExportSettings
 from .dedup import verify_pairs
 from .errors import DatasetKitError, InputError, printable
-from .executors import executor_for
+from .executors import Executor, open_executor
 from .executors.local import available_cpus, resolve_jobs
 from .manifest import load_manifest
 from .remote_commit import remote_set
@@ -90,14 +90,17 @@ def export(
     *,
     settings: ExportSettings | None = None,
     progress: Callable[[int], None] | None = None,
+    on_dashboard: Callable[[str], None] | None = None,
     **overrides: Any,
 ) -> ExportResult:
     """Export ``inputs`` to the folder ``out``; see the module docstring.
 
     Settings come from ``settings`` (e.g. :func:`dataset_kit.config.load_config`),
     overridden by keyword arguments with the same names (``split="train=0.8,test=0.2"``,
-    ``dedup="exact"``, ``jobs=2``, ...). Raises :class:`DatasetKitError` for bad
-    options, inputs or schema; nothing is written then.
+    ``dedup="exact"``, ``jobs=2``, ``scheduler="tcp://HOST:8786"``, ...; without a
+    scheduler, ``DASK_SCHEDULER_ADDRESS``). ``progress`` receives the records of each
+    task as it comes back, ``on_dashboard`` the link to the Dask dashboard. Raises
+    :class:`DatasetKitError` for bad options, inputs or schema; nothing is written then.
     """
     job = prepare(inputs, out, settings, overrides)
     hasher = InputHasher(job.paths)
@@ -109,7 +112,9 @@ def export(
     # A store has no rename: there the export is staged and committed object by object.
     stage = remote_set if is_remote(job.out_dir) else atomic_set
     with stage(job.out_dir, (job.rejects_final, job.report_final)) as staged:
-        result, row_groups = _export_stages(job, staged, hasher, hash_early, progress)
+        # The one executor of the export, open around every stage that runs tasks.
+        with open_executor(job.settings.jobs, job.settings.scheduler, on_dashboard) as executor:
+            result, row_groups = _export_stages(job, staged, executor, hasher, hash_early, progress)
         # The planning arrays are gone with the stages: give their heap back before the
         # card's statistics allocate, so that the two peaks do not stack up.
         release_memory(force=True)
@@ -127,6 +132,7 @@ def export(
 def _export_stages(
     job: ExportJob,
     staged: StagedSet,
+    executor: Executor,
     hasher: InputHasher,
     hash_early: bool,
     progress: Callable[[int], None] | None,
@@ -140,7 +146,7 @@ def _export_stages(
     with open_output(staged.file(job.rejects_final)) as rejects_out:
         rejects = RejectLog(rejects_out)
         ctx = job.key_context(spill_dir, strategy)
-        totals, keys = collect(job, ctx, executor_for(settings.jobs), rejects, progress)
+        totals, keys = collect(job, ctx, executor, rejects, progress)
         plan = plan_export(
             keys,
             strategy=strategy,

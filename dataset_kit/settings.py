@@ -41,6 +41,12 @@ JOBS_HELP = (
     "Worker processes (0 or less = one per CPU; never more than CPUs or tasks). "
     "Output is identical for any value."
 )
+SCHEDULER_HELP = (
+    "Run the tasks on the Dask cluster whose scheduler is at ADDR (tcp://HOST:8786), or "
+    "on a new LocalCluster of --jobs workers (local); none: local processes. Default: "
+    "DASK_SCHEDULER_ADDRESS when set. Needs pip install 'dataset-kit[dask]'. Output is "
+    "identical."
+)
 TIMEZONE_HELP = (
     "IANA zone (e.g. Europe/Berlin) of times the pages give without a zone; "
     "without it such dates keep only the day."
@@ -77,6 +83,7 @@ class Setting:
     effective_default: str | None = None  # what "not given" means, when default is None
     manifest: tuple[str, ...] = ()  # where manifest.json records it (dotted paths)
     argument: bool = False  # the command's arguments rather than a flag
+    envvar: str | None = None  # an environment variable between the flag and the config
     name: str = ""
     type: type = str
     default: Any = None
@@ -123,7 +130,8 @@ def setting(default: Any, **declaration: Any) -> Any:
 
 @dataclass(frozen=True)
 class ExportSettings:
-    """Everything that decides what an export writes (``jobs`` only decides how fast).
+    """Everything that decides what an export writes (``jobs`` and ``scheduler`` only
+    decide how fast, and where).
 
     Fields declared with :func:`setting` are the settings (:data:`SETTINGS`), in the
     order ``--help`` lists them; ``card`` is the ``[card]`` table, for the card writer.
@@ -284,6 +292,19 @@ class ExportSettings:
         "\nthe output is the same for any value.",
         meaning="worker processes (0 or negative = one per CPU); never more than the CPUs "
         "the process may use (a note says so) or the tasks; output identical for any N",
+    )
+    scheduler: str | None = setting(
+        None,
+        metavar="ADDR|local",
+        placeholder="ADDR",
+        envvar="DASK_SCHEDULER_ADDRESS",
+        help=SCHEDULER_HELP,
+        comment="Run the tasks on a Dask cluster: its scheduler's address (tcp://HOST:8786),"
+        "\nor local for a LocalCluster of `jobs` workers (DASK_SCHEDULER_ADDRESS overrides it).",
+        meaning="run on the Dask cluster at ADDR, or `local` for a LocalCluster of `--jobs` "
+        "workers; `DASK_SCHEDULER_ADDRESS` when the flag is not given (it overrides the "
+        "config key); output identical",
+        example="tcp://scheduler:8786",
     )
     allow_empty: bool = setting(
         False,

@@ -29,7 +29,7 @@ import orjson
 from . import tasks
 from .atomic import STDOUT, open_output, refuse_overlaps
 from .errors import InputError, printable
-from .executors import executor_for
+from .executors import open_executor
 from .reading import (
     PageOptions,
     ReadNotes,
@@ -345,6 +345,8 @@ def validate(
     engine: str = "rust",
     progress: Callable[[int], None] | None = None,
     pages: PageOptions | None = None,
+    scheduler: str | None = None,
+    on_dashboard: Callable[[str], None] | None = None,
 ) -> ValidationResult:
     """Validate every record of ``inputs`` and return the totals.
 
@@ -355,7 +357,9 @@ def validate(
     through; neither may be an input or the other one (:class:`DatasetKitError`).
     ``engine`` is ``rust`` (jsonschema-rs, the default) or ``python`` (the reference
     ``jsonschema`` implementation, slower, for cross-checking a verdict). ``pages``
-    says how ``.txt`` page dumps are ingested (timezone, publisher).
+    says how ``.txt`` page dumps are ingested (timezone, publisher). ``scheduler`` runs
+    the tasks on a Dask cluster (see :func:`dataset_kit.executors.open_executor`;
+    default ``DASK_SCHEDULER_ADDRESS``), whose link ``on_dashboard`` receives.
     An input ``-`` is standard input, read as JSON Lines: it is saved to a temporary
     file first (the records are read in parallel byte ranges) and named ``<stdin>``.
     Raises :class:`~dataset_kit.errors.InputError` when the inputs are missing or
@@ -371,6 +375,8 @@ def validate(
         "engine": engine,
         "progress": progress,
         "pages": pages,
+        "scheduler": scheduler,
+        "on_dashboard": on_dashboard,
     }
     if not any(os.fspath(item) == "-" for item in inputs):
         return _validate(inputs, {}, **options)
@@ -395,6 +401,8 @@ def _validate(
     engine: str,
     progress: Callable[[int], None] | None,
     pages: PageOptions | None,
+    scheduler: str | None,
+    on_dashboard: Callable[[str], None] | None,
 ) -> ValidationResult:
     from .validating import load_schema
 
@@ -424,11 +432,12 @@ def _validate(
         result.files[displays.get(path) or printable(path)] = {"records": 0, "invalid": 0}
 
     rejects_output = open_output(rejects) if rejects else contextlib.nullcontext()
-    with rejects_output as rejects_out, tempfile.TemporaryDirectory() as scratch:
+    executor = open_executor(jobs, scheduler, on_dashboard)
+    with executor as run, rejects_output as rejects_out, tempfile.TemporaryDirectory() as scratch:
         errors_tmp = Path(scratch) / "errors.jsonl" if report else None
         with _open_or_none(errors_tmp) as errors_out:
             offsets: dict[str, int] = {}
-            for task_result in executor_for(jobs).map_ordered(
+            for task_result in run.map_ordered(
                 _run_task,
                 plan_tasks(paths, pages, [name for _, name in named], displays),
                 ValidateContext(schema, assert_formats, base_dir, engine),

@@ -47,14 +47,37 @@ def imported_top_level_names(package: Path) -> dict[str, list[str]]:
 
 
 def declared_distributions() -> set[str]:
-    """The normalized names in pyproject's ``dependencies`` (not the optional extras)."""
+    """The normalized names in pyproject's ``dependencies`` and in its optional extras
+    but ``test`` (an extra's module is imported only where it is asked for, with an
+    error naming the extra when missing), with the distributions that the extras of
+    a requirement (``dask[distributed]``) bring in."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project.get("optional-dependencies", {})
+    requirements = [
+        *project["dependencies"],
+        *(r for name, group in extras.items() if name != "test" for r in group),
+    ]
     names = set()
-    for requirement in project["dependencies"]:
-        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    for requirement in requirements:
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[([^\]]*)\])?", requirement)
         assert match, requirement
         names.add(_normalize(match.group(1)))
+        for extra in filter(None, (match.group(2) or "").split(",")):
+            names |= _brought_by(match.group(1), extra.strip())
     return names
+
+
+def _brought_by(distribution: str, extra: str) -> set[str]:
+    """The distributions that ``distribution[extra]`` adds (from its installed metadata)."""
+    found = set()
+    try:
+        requires = importlib.metadata.requires(distribution) or []
+    except importlib.metadata.PackageNotFoundError:  # its modules cannot be imported either
+        return found
+    for requirement in requires:
+        if re.search(rf"extra\s*==\s*[\"']{re.escape(extra)}[\"']", requirement):
+            found.add(_normalize(re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)[1]))
+    return found
 
 
 def test_every_import_is_stdlib_the_package_or_a_declared_dependency():

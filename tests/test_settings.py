@@ -40,6 +40,7 @@ def _every_setting_given() -> dict[str, Any]:
         "timezone": "Europe/Kyiv",
         "source": HOSTILE,
         "jobs": 0,
+        "scheduler": "none",  # local processes: the export below runs here
         "allow_empty": True,
     }
     assert set(values) | {"inputs", "out", "schema"} == set(BY_NAME)
@@ -216,4 +217,4 @@ def test_manifest_records_where_the_declaration_says(runner: CliRunner, tmp_path
     }
     assert unclaimed == set()
     unrecorded = {s.name for s in SETTINGS if not s.manifest}
-    assert unrecorded == {"out", "jobs", "allow_empty"}
+    assert unrecorded == {"out", "jobs", "scheduler", "allow_empty"}

@@ -14,7 +14,7 @@ import pytest
 from export_helpers import article
 
 from dataset_kit import splits
-from dataset_kit.executors import InlineExecutor, executor_for
+from dataset_kit.executors import InlineExecutor, open_executor
 from dataset_kit.executors.local import LocalExecutor, available_cpus
 from dataset_kit.exporting import export
 from dataset_kit.splits import Assignment
@@ -54,9 +54,11 @@ def test_executors_agree_and_send_the_context_once_per_worker():
         assert os.getpid() not in contexts  # run by workers (which ones is up to the pool)
 
 
-def test_one_job_runs_inline():
-    assert isinstance(executor_for(1), InlineExecutor)
-    assert list(executor_for(1).map_ordered(operator.add, [1, 2], 10)) == [11, 12]
+def test_one_job_runs_inline(monkeypatch):
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    with open_executor(1) as executor:
+        assert isinstance(executor, InlineExecutor)
+        assert list(executor.map_ordered(operator.add, [1, 2], 10)) == [11, 12]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import orjson
 
 from ..atomic import STDOUT, open_output, refuse_overlaps
 from ..errors import InputError
-from ..executors import executor_for
+from ..executors import open_executor
 from ..reading import InputFilter, PageOptions, expand_inputs_named
 from ..storage import as_path, refuse_url_output, store_faults
 from .dates import parse_timezone
@@ -204,6 +204,8 @@ def ingest(
     jobs: int = 1,
     keep_boilerplate: bool = False,
     progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
+    on_dashboard: Callable[[str], None] | None = None,
 ) -> IngestSummary:
     """Ingest page dumps into ``out_path`` (JSONL, one article per page).
 
@@ -212,7 +214,10 @@ def ingest(
     Either path may be ``-`` (standard output; then ``rejects_path`` must be given)
     or a special file such as ``/dev/null``; neither may be a page or the other one. See
     :func:`dataset_kit.ingesting.ingest_page` for ``timezone``, ``source`` and
-    ``keep_boilerplate``. Output is byte-identical for any ``jobs``.
+    ``keep_boilerplate``. ``scheduler`` runs the pages on a Dask cluster (see
+    :func:`dataset_kit.executors.open_executor`; default ``DASK_SCHEDULER_ADDRESS``),
+    whose link ``on_dashboard`` receives. Output is byte-identical for any ``jobs``
+    and ``scheduler``.
     """
     PageOptions(timezone=timezone, source=source).check()
     refuse_url_output("--output", out_path)
@@ -227,8 +232,9 @@ def ingest(
     rejects = Path(rejects_path) if rejects_path is not None else default_rejects_path(out)
     refuse_overlaps([page for page, _ in pages], [("--output", out), ("--rejects", rejects)])
     summary = IngestSummary(out_path=str(out), rejects_path=str(rejects))
-    with open_output(out) as out_file, open_output(rejects) as rejects_file:
-        batches = executor_for(jobs).map_ordered(
+    executor = open_executor(jobs, scheduler, on_dashboard)
+    with executor as run, open_output(out) as out_file, open_output(rejects) as rejects_file:
+        batches = run.map_ordered(
             _ingest_batch,
             _batches(pages, BATCH_PAGES),
             IngestContext(timezone, source, keep_boilerplate),
