@@ -284,3 +284,20 @@ def test_a_store_that_never_answers_is_an_error_in_bounded_time(
     assert time.monotonic() - started < 30
     assert result.exit_code == 2, result.output
     assert result.output.startswith(f"Error: {s3.url('in/x.jsonl')}: the store stopped answering")
+
+
+def test_workers_of_a_dask_cluster_read_the_store_themselves(runner, s3, tmp_path):
+    pytest.importorskip("distributed")
+    local = make_corpus(tmp_path / "corpus")
+    url = s3.upload_tree(local, "in/corpus")
+    # The cluster starts inside the run, after the fixture set the store's
+    # environment, which its worker processes inherit as a real cluster's would have.
+    on_cluster = invoke(runner, "export", url, "--out", tmp_path / "dask", "--scheduler", "local")
+    assert on_cluster.exit_code == 0, on_cluster.output
+    inline = invoke(runner, "export", local, "--out", tmp_path / "inline")
+    assert inline.exit_code == 0, inline.output
+    shards = sorted(p.name for p in (tmp_path / "inline" / "data").iterdir())
+    assert shards == sorted(p.name for p in (tmp_path / "dask" / "data").iterdir())
+    for name in shards:
+        expected = (tmp_path / "inline" / "data" / name).read_bytes()
+        assert (tmp_path / "dask" / "data" / name).read_bytes() == expected
