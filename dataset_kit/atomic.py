@@ -39,6 +39,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from .errors import DatasetKitError
+from .storage import is_remote
 
 TMP_PREFIX = ".tmp-dataset-kit-"
 JOURNAL_PREFIX = ".dataset-kit-swap-"
@@ -90,7 +91,7 @@ def temp_prefix(kind: str = "") -> str:
     return TMP_PREFIX + _owner_tag() + kind
 
 
-def _owner_alive(name: str) -> bool:
+def owner_alive(name: str) -> bool:
     """Whether the process that made the temporary ``name`` may still be running.
 
     Names from another host (a shared network folder) always count as alive: their
@@ -123,7 +124,7 @@ def remove_stale_temporaries(folder: Path) -> None:
         return
     needed = _journaled_names(folder)
     for leftover in folder.glob(TMP_PREFIX + "*"):
-        if leftover.name in needed or _owner_alive(leftover.name):
+        if leftover.name in needed or owner_alive(leftover.name):
             continue
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
@@ -181,10 +182,11 @@ def refuse_overlaps(
 
     ``outputs`` are ``(option, path)`` pairs (``None`` paths are skipped). Writing
     to the same device node twice (``--report /dev/null --rejects /dev/null``) is
-    harmless and allowed; standard output can carry only one of them.
+    harmless and allowed; standard output can carry only one of them. An input in a
+    store (a URL) is never a local output.
     """
     given = [(option, path) for option, path in outputs if path is not None]
-    input_list = list(inputs)
+    input_list = [source for source in inputs if not is_remote(source)]
     for option, path in given:
         for source in input_list:
             if os.fspath(path) != STDOUT and _same_file(source, path):
@@ -209,7 +211,11 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Replace ``path`` with ``data`` in one step (write a temp file, fsync, rename).
 
     A symlink is followed and a special file written through (:func:`output_target`).
+    In a store (a URL) an object is written whole or not at all by its nature.
     """
+    if is_remote(path):
+        path.write_bytes(data)
+        return
     target, direct = output_target(path)
     if direct:
         with open(target, "wb") as handle:
@@ -441,7 +447,7 @@ def recover_swaps(folder: Path) -> list[str]:
         return []
     done = []
     for journal, entries in _journals(folder):
-        if any(_owner_alive(Path(entry["new"]).name) for entry in entries):
+        if any(owner_alive(Path(entry["new"]).name) for entry in entries):
             continue  # a live run is swapping right now
         try:
             _complete(journal, entries)

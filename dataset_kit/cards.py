@@ -56,6 +56,7 @@ from .statistics import (
     ranked,
     shard_schema,
 )
+from .storage import as_path, open_arrow_input
 from .tomlfile import read_toml
 
 DEFAULT_TEMPLATE = "news_articles.md.j2"
@@ -713,10 +714,10 @@ def example_record(export_dir: Path, manifest: Manifest) -> dict[str, Any] | Non
     entries = ordered_data_files(manifest)
     if not entries:
         return None
-    parquet = pq.ParquetFile(export_dir / entries[0].path)
-    for batch in parquet.iter_batches(batch_size=1):
-        if batch.num_rows:
-            return {k: _shorten(v) for k, v in batch.to_pylist()[0].items()}
+    with open_arrow_input(export_dir / entries[0].path) as source:
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=1):
+            if batch.num_rows:
+                return {k: _shorten(v) for k, v in batch.to_pylist()[0].items()}
     return None
 
 
@@ -901,7 +902,7 @@ def write_card(
     :class:`CardError`
     for an invalid config value or template, or when hand edits would be lost.
     """
-    export_dir = Path(export_dir)
+    export_dir = as_path(export_dir)
     card_config = check_card_config(dict(card_config or {}))
     manifest = load_manifest(export_dir)
     previous_path = previous_card if previous_card is not None else export_dir / README

@@ -245,7 +245,8 @@ def croissant_bytes(document: dict[str, Any]) -> bytes:
 def write_croissant(export_dir: Path, document: dict[str, Any]) -> Path:
     """Write ``export_dir/croissant.json`` atomically and return its path."""
     from .atomic import atomic_write_bytes
+    from .storage import as_path
 
-    path = Path(export_dir) / "croissant.json"
+    path = as_path(export_dir) / "croissant.json"
     atomic_write_bytes(path, croissant_bytes(document))
     return path

@@ -57,6 +57,7 @@ from .errors import DatasetKitError, InputError, printable
 from .executors import Executor, InlineExecutor, open_executor
 from .executors.local import available_cpus, resolve_jobs
 from .manifest import load_manifest
+from .remote_commit import remote_set
 from .stages.finish import InputHasher, carry_over, refuse_empty, require_free_space
 from .stages.layout import plan_layout
 from .stages.memory import release_memory
@@ -74,6 +75,7 @@ from .stages.report import (
 from .stages.spill import SpilledTexts, WorkFolder, work_folder
 from .stages.write import ShardContext, write_shards
 from .statistics import WrittenRowGroups, can_predict_nbytes
+from .storage import is_remote, open_output
 
 __all__ = [
     "ExportResult",
@@ -110,7 +112,9 @@ def export(
     hash_early = resolve_jobs(job.settings.jobs) < available_cpus()
     if hash_early:
         hasher.start()
-    with atomic_set(job.out_dir, (job.rejects_final, job.report_final)) as staged:
+    # A store has no rename: there the export is staged and committed object by object.
+    stage = remote_set if is_remote(job.out_dir) else atomic_set
+    with stage(job.out_dir, (job.rejects_final, job.report_final)) as staged:
         # The one executor of the export, open around every stage that runs tasks.
         with open_executor(job.settings.jobs, job.settings.scheduler, on_dashboard) as executor:
             result, row_groups = _export_stages(job, staged, executor, hasher, hash_early, progress)
@@ -142,7 +146,7 @@ def _export_stages(
     strategy = splits.choose(request)
     with (
         work_folder(settings.work_dir, tmp) as work,
-        open(staged.file(job.rejects_final), "wb", buffering=1 << 20) as rejects_out,
+        open_output(staged.file(job.rejects_final)) as rejects_out,
     ):
         rejects = RejectLog(rejects_out)
         ctx = job.key_context(work.path, strategy)

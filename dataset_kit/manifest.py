@@ -26,6 +26,7 @@ import orjson
 
 from .atomic import atomic_write_bytes
 from .errors import DatasetKitError
+from .storage import AnyPath, as_path, open_input
 
 MANIFEST_RELATIVE_PATH = ".dataset-kit/manifest.json"
 MANIFEST_FORMAT = 1
@@ -115,8 +116,9 @@ class Manifest:
         self.files = [f for f in self.files if f.role != role]
 
 
-def manifest_path(export_dir: str | os.PathLike[str]) -> Path:
-    return Path(export_dir) / MANIFEST_RELATIVE_PATH
+def manifest_path(export_dir: str | os.PathLike[str]) -> AnyPath:
+    """Where the manifest of the export ``export_dir`` (a folder or a URL) is."""
+    return as_path(export_dir) / MANIFEST_RELATIVE_PATH
 
 
 def load_manifest(export_dir: str | os.PathLike[str]) -> Manifest:
@@ -147,13 +149,13 @@ def write_manifest(export_dir: str | os.PathLike[str], manifest: Manifest) -> Pa
 def sha256_file(path: str | os.PathLike[str]) -> str:
     """Hex sha256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_input(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
-def describe_file(export_dir: Path, relative: str, role: str, **extra: Any) -> FileEntry:
+def describe_file(export_dir: AnyPath, relative: str, role: str, **extra: Any) -> FileEntry:
     """A :class:`FileEntry` for ``export_dir/relative`` with its real size and sha256."""
     path = export_dir / relative
     return FileEntry(
@@ -163,7 +165,7 @@ def describe_file(export_dir: Path, relative: str, role: str, **extra: Any) -> F
 
 def verify_files(export_dir: str | os.PathLike[str], manifest: Manifest) -> list[str]:
     """Problems found comparing the folder with the manifest; empty when they agree."""
-    root = Path(export_dir)
+    root = as_path(export_dir)
     problems = []
     for entry in manifest.files:
         path = root / entry.path

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError, printable
 from .readers import SUPPORTED_DESCRIPTION, Source, input_kind, reader_for
@@ -33,6 +34,7 @@ from .readers.json import read_json
 from .readers.jsonl import JSONL_SUFFIXES, iter_jsonl_lines, read_jsonl
 from .readers.parquet import read_parquet
 from .records import PageOptions, ReadNotes, ReadProblem, Record, parse_json_object
+from .storage import AnyPath, as_path, is_remote, is_url, store_faults
 
 __all__ = [
     "ALL_INPUTS",
@@ -76,8 +78,12 @@ def source_name(path: Path, folder: Path | None = None) -> str:
     The path inside ``folder`` when the page was found in a folder that was named
     (``2023/a.txt`` for ``pages/2023/a.txt`` when ``pages`` was given), else the
     path as given, or only the file name for an absolute path: a record must not tie
-    a published dataset to the folders of the machine that made it.
+    a published dataset to the folders of the machine that made it. An object in a
+    store (a URL) is named by its whole URL, scheme included: that says where it came
+    from and names it the same on every machine.
     """
+    if is_remote(path):
+        return printable(path)
     if folder is not None:
         return printable(path.relative_to(folder).as_posix())
     return printable(path.name if path.is_absolute() else path.as_posix())
@@ -119,6 +125,9 @@ def expand_inputs_named(
         raise InputError(accept.no_input)
     files: list[tuple[Path, str]] = []
     for item in inputs:
+        if is_url(item):
+            files.extend(_remote_named(str(item), notes, accept))
+            continue
         text = os.fspath(item)
         path = Path(text)
         if path.is_file():
@@ -141,6 +150,57 @@ def expand_inputs_named(
         else:
             raise InputError(f"{printable(text)}: no such file or folder")
     return first_of_each_file(files)
+
+
+def _remote_named(
+    text: str, notes: ReadNotes | None, accept: InputFilter
+) -> list[tuple[AnyPath, str]]:
+    """The accepted files an input URL names: one object, every object under a prefix
+    (a "folder", a trailing ``/`` or not), or the objects a glob matches; each named by
+    its URL (see :func:`source_name`)."""
+    path = as_path(text)
+    with store_faults(text):
+        if _GLOB_CHARS.search(text):
+            matched = sorted(
+                (
+                    p
+                    for p in _remote_files(path, path.fs.glob(path.path, detail=True))
+                    if accept.accepts(p)
+                ),
+                key=_sort_key,
+            )
+            if not matched:
+                raise InputError(f"{printable(text)}: {accept.empty_glob}")
+            return [(p, source_name(p)) for p in matched]
+        # One question to the store (not is_file, then is_dir): a store that does not
+        # answer costs its timeouts once.
+        try:
+            kind = path.fs.info(path.path).get("type")
+        except FileNotFoundError:
+            kind = None
+        if kind == "file" and not text.endswith("/"):
+            if not accept.accepts(path):
+                raise InputError(f"{printable(text)}: {accept.wrong_file}")
+            return [(path, source_name(path))]
+        if kind == "directory":
+            found = _classified(_remote_files(path, path.fs.find(path.path, detail=True)), notes)
+            named = [(p, source_name(p)) for p in found if accept.accepts(p)]
+            if not named:
+                raise InputError(f"{printable(text)}: {accept.empty_folder}")
+            if accept.by_name:  # as a local folder's: by name (here the URL)
+                named.sort(key=lambda pair: pair[1])
+            return named
+    raise InputError(f"{printable(text)}: no such object, prefix or bucket")
+
+
+def _remote_files(base: AnyPath, listing: dict[str, dict[str, Any]]) -> list[AnyPath]:
+    """The objects of a listing of ``base``'s store (key: details), as URLs; folder
+    markers (keys ending ``/``) and prefixes are not files."""
+    return [
+        as_path(base.fs.unstrip_protocol(key))
+        for key, info in listing.items()
+        if info.get("type") == "file" and not key.endswith("/")
+    ]
 
 
 def _folder_named(
@@ -188,8 +248,7 @@ def folder_inputs(folder: Path, notes: ReadNotes) -> list[Path]:
     them and is skipped too; in a folder of page dumps every ``.txt`` is a page.
     """
     seen: set[tuple[int, int]] = set()
-    found: list[Path] = []
-    documents: list[Path] = []
+    files: list[Path] = []
     for root, dirs, names in os.walk(folder, followlinks=True):
         info = os.stat(root)
         if (info.st_dev, info.st_ino) in seen:
@@ -198,23 +257,34 @@ def folder_inputs(folder: Path, notes: ReadNotes) -> list[Path]:
             continue
         seen.add((info.st_dev, info.st_ino))
         dirs.sort()
-        for name in names:
-            path = Path(root, name)
-            if not path.is_file():
-                continue
-            kind = input_kind(path)
-            if kind is None:
-                notes.add(SKIPPED_UNSUPPORTED, printable(path))
-            elif kind == "txt" and path.stem.lower() in _DOCUMENT_STEMS:
-                documents.append(path)
-            else:
-                found.append(path)
+        files.extend(path for name in names if (path := Path(root, name)).is_file())
+    return _classified(files, notes)
+
+
+def _classified(files: Iterable[AnyPath], notes: ReadNotes) -> list[AnyPath]:
+    """The input files among ``files`` (a folder's, local or in a store), sorted; the
+    rest counted in ``notes`` (see :func:`folder_inputs`)."""
+    found: list[AnyPath] = []
+    documents: list[AnyPath] = []
+    for path in files:
+        kind = input_kind(path)
+        if kind is None:
+            notes.add(SKIPPED_UNSUPPORTED, printable(path))
+        elif kind == "txt" and path.stem.lower() in _DOCUMENT_STEMS:
+            documents.append(path)
+        else:
+            found.append(path)
     if documents and any(input_kind(p) != "txt" for p in found):
-        for path in sorted(documents):
+        for path in sorted(documents, key=_sort_key):
             notes.add(SKIPPED_README, printable(path))
     else:
         found += documents
-    return sorted(found)
+    return sorted(found, key=_sort_key)
+
+
+def _sort_key(path: AnyPath) -> tuple[str, ...]:
+    # Paths sort part by part ("a/b" before "a-b/c"), URLs the same way.
+    return tuple(str(part) for part in path.parts)
 
 
 def first_of_each_file(named: Iterable[tuple[Path, str]]) -> list[tuple[Path, str]]:
@@ -223,7 +293,7 @@ def first_of_each_file(named: Iterable[tuple[Path, str]]) -> list[tuple[Path, st
     unique: list[tuple[Path, str]] = []
     seen: set[Path] = set()
     for path, name in named:
-        key = path.resolve()
+        key = path if is_remote(path) else path.resolve()
         if key not in seen:
             seen.add(key)
             unique.append((path, name))
@@ -251,7 +321,8 @@ def read_file(
         raise InputError(f"{path}: unsupported file type; supported: {SUPPORTED_DESCRIPTION}")
     source = Source(path, display or printable(path), name or source_name(path), pages)
     try:
-        yield from reader.read(source, notes if notes is not None else ReadNotes(), part)
+        with store_faults(path):
+            yield from reader.read(source, notes if notes is not None else ReadNotes(), part)
     except PermissionError as exc:
         raise InputError(f"{display or path}: cannot be read: {exc.strerror}") from exc
 

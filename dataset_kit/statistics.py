@@ -44,6 +44,7 @@ from typing import Any
 
 from .errors import DatasetKitError
 from .manifest import Manifest, load_manifest, verify_files
+from .storage import as_path, open_arrow_input
 
 PERCENTILES = (5, 25, 50, 75, 95)
 UNKNOWN_LABEL = "(unknown)"
@@ -472,16 +473,23 @@ def text_lengths(column: Any) -> tuple[Any, Any]:
     return np.concatenate(chars), np.concatenate(words)
 
 
+def _read_schema(path: Any) -> Any:
+    """The Arrow schema of the Parquet file ``path`` (local or in a store)."""
+    import pyarrow.parquet as pq
+
+    with open_arrow_input(path) as source:
+        return pq.read_schema(source).remove_metadata()
+
+
 def shard_schema(export_dir: Path, manifest: Manifest) -> Any:
     """The Arrow schema shared by all shards (an error names a shard that differs)."""
-    import pyarrow.parquet as pq
 
     entries = ordered_data_files(manifest)
     if not entries:
         raise DatasetKitError(f"{export_dir}: the export has no data files")
-    first = pq.read_schema(export_dir / entries[0].path).remove_metadata()
+    first = _read_schema(export_dir / entries[0].path)
     for entry in entries[1:]:
-        schema = pq.read_schema(export_dir / entry.path).remove_metadata()
+        schema = _read_schema(export_dir / entry.path)
         if not schema.equals(first):
             raise DatasetKitError(
                 f"{entry.path}: its columns differ from {entries[0].path}; "
@@ -819,7 +827,7 @@ class WrittenRowGroups:
 
     def statistics(self, export_dir: str | Path, manifest: Manifest) -> DatasetStatistics:
         """The statistics of the shards the manifest lists, from the counted rows."""
-        root = Path(export_dir)
+        root = as_path(export_dir)
         shard_index: Counter[str] = Counter()
         for entry in ordered_data_files(manifest):
             split = entry.split or "train"

@@ -17,14 +17,18 @@ the application default credentials, for the Hub ``HF_TOKEN`` or the saved login
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path, PurePath
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .errors import DatasetKitError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # "s3://", "gs://", "hf://", "memory://"...: a scheme of two or more characters, so a
 # Windows drive ("C:/") is not taken for one.
@@ -94,7 +98,45 @@ def as_path(value: str | os.PathLike[str]) -> AnyPath:
         needed = _PACKAGES.get(protocol)
         hint = f"install {needed}" if needed else "no fsspec implementation is installed for it"
         raise DatasetKitError(f"{value}: cannot open {protocol}:// paths: {hint}") from exc
-    return UPath(str(value))
+    return UPath(str(value), **store_options(protocol))
+
+
+# An S3 endpoint that cannot be reached must fail within seconds, not hang: botocore's
+# defaults (60 s to connect, 5 attempts) add up to minutes. A server that stops
+# sending in the middle of a read is given up on after 30 s without a byte per
+# attempt (s3fs retries such reads 5 times itself: a few minutes at worst, never a
+# hang). A user who sets AWS_MAX_ATTEMPTS / AWS_RETRY_MODE keeps their own policy.
+_S3_CONNECT_TIMEOUT = 10
+_S3_READ_TIMEOUT = 30
+_S3_ATTEMPTS = 3
+
+
+def store_options(protocol: str) -> dict[str, Any]:
+    """The fsspec options every path of ``protocol`` is opened with: only bounds on
+    time (never credentials or endpoints, which come from the store's standard
+    configuration). The same for every process, so a task that names a URL opens it
+    the same way in any worker."""
+    if protocol not in ("s3", "s3a"):
+        return {}
+    config: dict[str, Any] = {
+        "connect_timeout": _S3_CONNECT_TIMEOUT,
+        "read_timeout": _S3_READ_TIMEOUT,
+    }
+    if not os.environ.get("AWS_MAX_ATTEMPTS") and not os.environ.get("AWS_RETRY_MODE"):
+        config["retries"] = {"max_attempts": _S3_ATTEMPTS, "mode": "standard"}
+    return {"config_kwargs": config}
+
+
+def refuse_url_output(option: str, value: object) -> None:
+    """Raise :class:`DatasetKitError` when the output of ``option`` is a URL: only
+    ``export --out`` writes to a store (and commits there, see
+    :mod:`dataset_kit.remote_commit`); a plain ``open`` of a URL would create a local
+    folder named ``s3:``."""
+    if value is not None and is_url(value):
+        raise DatasetKitError(
+            f"{option} {display(value)}: only `export --out` writes to a store; write this "
+            "file locally and copy it there"
+        )
 
 
 def display(path: object) -> str:
@@ -104,10 +146,51 @@ def display(path: object) -> str:
     return printable(path)
 
 
+# How much a store fetches per request beyond what was asked (fsspec's read-ahead):
+# for a stream read from start to end, enough to keep requests few; for random access
+# (Parquet column chunks), little, since whatever is fetched past the read is wasted
+# (s3fs's default of 50 MiB would fetch 25 times a 2 MiB part).
+STREAM_BLOCK = 8 << 20
+RANDOM_ACCESS_BLOCK = 1 << 20
+
+
+def open_input(path: AnyPath | str, block_size: int = STREAM_BLOCK) -> BinaryIO:
+    """Open an input file for reading bytes, through its path object: a local file, or
+    an object of a store (a URL, read by whichever process calls this, never copied
+    first). ``block_size`` is how much a store fetches per request (see
+    :data:`STREAM_BLOCK`)."""
+    path = as_path(path)
+    if is_remote(path):
+        return path.open("rb", block_size=block_size)  # type: ignore[no-any-return]
+    return open(path, "rb", buffering=1 << 20)
+
+
+def open_range(path: AnyPath | str, start: int, end: int) -> BinaryIO:
+    """A stream whose next bytes are those of ``path`` from ``start``, at least up to
+    ``end``: a local file, positioned there (the caller stops at ``end``); an object of
+    a store, the range fetched in one request (a range is a few MiB, and a line-by-line
+    read through fsspec's file costs a call per line)."""
+    path = as_path(path)
+    if is_remote(path):
+        return io.BytesIO(path.fs.cat_file(path.path, start=start, end=end))
+    handle = open(path, "rb", buffering=1 << 20)  # noqa: SIM115 - the caller closes it
+    handle.seek(start)
+    return handle
+
+
+def open_output(path: AnyPath) -> BinaryIO:
+    """``path`` opened for writing bytes: an object appears whole when it is closed."""
+    if is_remote(path):
+        return path.open("wb")  # type: ignore[no-any-return]
+    return open(path, "wb", buffering=1 << 20)
+
+
 def open_arrow_input(path: AnyPath) -> pa.NativeFile:
     """``path`` opened for Arrow to read (random access)."""
+    import pyarrow as pa
+
     if is_remote(path):
-        return pa.PythonFile(path.open("rb"), mode="r")
+        return pa.PythonFile(path.open("rb", block_size=RANDOM_ACCESS_BLOCK), mode="r")
     return pa.OSFile(os.fspath(path), "rb")
 
 
@@ -115,6 +198,8 @@ def open_arrow_output(path: AnyPath) -> pa.NativeFile:
     """``path`` opened for Arrow to write. An object appears whole or not at all when
     the stream is closed; a local file is written in place (callers that need it
     atomic write a temporary name and rename)."""
+    import pyarrow as pa
+
     if is_remote(path):
         return pa.PythonFile(path.open("wb"), mode="w")
     return pa.OSFile(os.fspath(path), "wb")
@@ -129,3 +214,68 @@ def remove_tree(path: AnyPath) -> None:
     import shutil
 
     shutil.rmtree(path, ignore_errors=True)
+
+
+# What to do about the faults of a store, by the class name of the exception the
+# store's client raises (botocore, aiohttp, google-auth): named, not imported, so
+# that no store's package is needed to recognise another's errors.
+_STORE_FAULTS = {
+    "NoCredentialsError": "no credentials found for the store: set them in its standard "
+    "configuration (for S3: AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+    "or ~/.aws/credentials)",
+    "PartialCredentialsError": "the store's credentials are incomplete (for S3: both "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are needed)",
+    "EndpointConnectionError": "cannot connect to the store's endpoint (for S3: check "
+    "AWS_ENDPOINT_URL_S3 and the network)",
+    "ConnectTimeoutError": "timed out connecting to the store's endpoint (for S3: check "
+    "AWS_ENDPOINT_URL_S3 and the network)",
+    "ReadTimeoutError": "the store stopped answering while reading",
+    "ClientConnectorError": "cannot connect to the store's endpoint",
+    "ServerDisconnectedError": "the store closed the connection",
+    "ClientPayloadError": "the connection broke in the middle of the object: it was "
+    "read only in part",
+    "IncompleteRead": "the connection broke in the middle of the object: it was read only in part",
+    "ResponseStreamingError": "the connection broke in the middle of the object: it was "
+    "read only in part",
+    "DefaultCredentialsError": "no credentials found for the store (for Google Cloud "
+    "Storage: `gcloud auth application-default login` or GOOGLE_APPLICATION_CREDENTIALS)",
+}
+
+
+def describe_store_fault(exc: BaseException) -> str | None:
+    """One line for the user about a fault of a store (fsspec URL), or None when
+    ``exc`` is not one (a bug, or a local error that is reported elsewhere)."""
+    for kind in type(exc).__mro__:
+        if kind.__name__ in _STORE_FAULTS:
+            return _STORE_FAULTS[kind.__name__]
+    if isinstance(exc, FileNotFoundError):
+        detail = _message(exc)
+        return f"no such bucket or object ({detail})" if detail else "no such bucket or object"
+    if isinstance(exc, PermissionError):
+        return f"access denied ({_message(exc)}): check the credentials and their permissions"
+    if isinstance(exc, OSError):
+        return _message(exc) or type(exc).__name__
+    cause = exc.__cause__ or exc.__context__
+    return describe_store_fault(cause) if cause is not None and cause is not exc else None
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return str(exc.strerror)
+    return str(exc.args[0]) if exc.args else ""
+
+
+@contextlib.contextmanager
+def store_faults(path: object) -> Iterator[None]:
+    """Turn a fault of the store that holds ``path`` into :class:`DatasetKitError` naming
+    ``path``; errors of local paths pass through unchanged (the CLI reports those)."""
+    try:
+        yield
+    except DatasetKitError:
+        raise
+    except Exception as exc:
+        remote = is_remote(path) or (isinstance(path, str) and is_url(path))
+        reason = describe_store_fault(exc) if remote else None
+        if reason is None:
+            raise
+        raise DatasetKitError(f"{display(path)}: {reason}") from exc

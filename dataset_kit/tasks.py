@@ -25,9 +25,11 @@ from typing import Any
 
 from .errors import InputError, printable
 from .readers import reader_for
+from .readers.base import open_input
 from .readers.jsonl import line_aligned_ranges
 from .reading import source_name
 from .records import PageOptions
+from .storage import store_faults
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,9 @@ def plan_tasks(
         shown = (displays or {}).get(path) or printable(path)
         _check_readable(path, shown)
         part_bytes = range_bytes if reader.line_ranges else part_bytes
-        for part in reader.split(path, part_bytes):
+        with store_faults(path):
+            parts = reader.split(path, part_bytes)
+        for part in parts:
             if reader.line_ranges and part is not None:
                 yield LineRange(str(path), shown, *part)
             else:
@@ -122,7 +126,7 @@ def _check_readable(path: Path, shown: str) -> None:
     """Raise :class:`InputError` here, before any task runs, for a file that cannot be
     opened (as reading it here did before workers read their own files)."""
     try:
-        with open(path, "rb"):
+        with store_faults(path), open_input(path):
             pass
     except PermissionError as exc:
         raise InputError(f"{shown}: cannot be read: {exc.strerror}") from exc

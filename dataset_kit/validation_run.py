@@ -40,6 +40,7 @@ from .reading import (
     read_file,
 )
 from .stages.read_validate import InvalidRecord, check_records, record_id
+from .storage import as_path, open_range, refuse_url_output, store_faults
 from .tasks import FilePart, LineRange, PageFiles, Task
 from .validating import Issue, Validator
 
@@ -147,7 +148,7 @@ def _run_task(ctx: ValidateContext, task: Task) -> TaskResult:
     invalid: list[InvalidRecord] = []
     records = valid = 0
     batch: Iterable[Record] = (
-        read_file(Path(task.path), notes, task.display, part=task.part)
+        read_file(as_path(task.path), notes, task.display, part=task.part)
         if isinstance(task, FilePart)
         else _read_pages(task, notes)
     )
@@ -174,8 +175,7 @@ def _run_range(task: LineRange, validator: Validator) -> TaskResult:
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     number = 0
-    with open(task.path, "rb", buffering=1 << 20) as handle:
-        handle.seek(task.start)
+    with store_faults(task.path), open_range(task.path, task.start, task.end) as handle:
         remaining = task.end - task.start
         # This loop runs once per record, so the common case is kept lean: the line
         # is parsed with its "\n" (JSON whitespace, so orjson accepts it) and a valid
@@ -232,7 +232,7 @@ def _run_range(task: LineRange, validator: Validator) -> TaskResult:
 
 def _read_pages(task: PageFiles, notes: ReadNotes) -> Iterator[Record]:
     for path, name in task.named():
-        yield from read_file(Path(path), notes, printable(path), task.options, name)
+        yield from read_file(as_path(path), notes, printable(path), task.options, name)
 
 
 # --- planning ------------------------------------------------------------------------
@@ -420,6 +420,8 @@ def _validate(
     if pages is not None:
         pages.check()
     result = ValidationResult()
+    refuse_url_output("--report", report)
+    refuse_url_output("--rejects", rejects)
     named = expand_inputs_named(inputs, result.notes)
     paths = [path for path, _ in named]
     refuse_overlaps(

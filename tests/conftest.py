@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+# The S3 server fixtures (moto on 127.0.0.1) for the object-store tests.
+from tests.s3_fixtures import moto_endpoint, s3  # noqa: F401
+
 # Set before any test module imports huggingface_hub or datasets, which read these at
 # import time: no telemetry (it would go to the real Hub), no Xet (the local test Hub
 # speaks Git LFS), and datasets never looks anything up online.

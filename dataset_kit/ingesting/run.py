@@ -29,6 +29,7 @@ from ..atomic import STDOUT, open_output, refuse_overlaps
 from ..errors import InputError
 from ..executors import open_executor
 from ..reading import InputFilter, PageOptions, expand_inputs_named
+from ..storage import as_path, refuse_url_output, store_faults
 from .dates import parse_timezone
 from .page import ingest_page
 
@@ -153,7 +154,8 @@ def _ingest_task(ctx: IngestContext, task: tuple[str, str]) -> _Outcome:
     """Ingest one file: ``(is_record, jsonl_line, reason, total, removed, encoding, repaired)``."""
     path, source_file = task
     try:
-        data = Path(path).read_bytes()
+        with store_faults(path):
+            data = as_path(path).read_bytes()
     except OSError as exc:
         line = {
             "source_file": source_file,
@@ -218,6 +220,8 @@ def ingest(
     and ``scheduler``.
     """
     PageOptions(timezone=timezone, source=source).check()
+    refuse_url_output("--output", out_path)
+    refuse_url_output("--rejects", rejects_path)
     pages = discover_pages(paths)
     if os.fspath(out_path) == STDOUT and rejects_path is None:
         raise InputError(

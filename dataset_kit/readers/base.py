@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..records import PageOptions, ReadNotes, Record
+from ..storage import AnyPath, open_input
 
 COMPRESSED_SUFFIXES = (".gz", ".zst")
 BOM = b"\xef\xbb\xbf"
@@ -76,14 +77,29 @@ def with_compressed(*suffixes: str) -> tuple[str, ...]:
     return tuple(s + c for s in suffixes for c in ("", *COMPRESSED_SUFFIXES))
 
 
-def open_binary(path: Path) -> BinaryIO:
+def open_binary(path: AnyPath) -> BinaryIO:
     """Open ``path`` for reading bytes, decompressing ``.gz`` and ``.zst`` on the fly."""
     name = path.name.lower()
     if name.endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return _GzipInput(open_input(path))  # type: ignore[return-value]
     if name.endswith(".zst"):
         return io.BufferedReader(_ZstdReader(path), buffer_size=1 << 20)  # type: ignore[return-value]
-    return open(path, "rb", buffering=1 << 20)
+    return open_input(path)
+
+
+class _GzipInput(gzip.GzipFile):
+    """A gzip stream that closes the file under it too (``GzipFile`` given a file
+    object leaves it open)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._raw = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
 
 
 class _ZstdReader(io.RawIOBase):
@@ -93,11 +109,11 @@ class _ZstdReader(io.RawIOBase):
     is incomplete, which would drop the tail of a truncated file without a word.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: AnyPath) -> None:
         import zstandard
 
         self._zstd = zstandard
-        self._file = open(path, "rb")  # noqa: SIM115 - closed in close()
+        self._file = open_input(path)
         self._decompressor = zstandard.ZstdDecompressor().decompressobj()
         self._in_frame = False
         self._pending = b""

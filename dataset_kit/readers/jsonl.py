@@ -9,7 +9,16 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..records import ReadNotes, ReadProblem, Record, parse_json_object
-from .base import BOM, Reader, Source, TruncatedInput, open_binary, with_compressed, zstd_error
+from .base import (
+    BOM,
+    Reader,
+    Source,
+    TruncatedInput,
+    open_binary,
+    open_input,
+    with_compressed,
+    zstd_error,
+)
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 SUFFIXES = with_compressed(*JSONL_SUFFIXES)
@@ -92,9 +101,12 @@ def _read(source: Source, notes: ReadNotes, part: tuple[int, int] | None) -> Ite
 
 
 def line_aligned_ranges(path: Path, size: int, range_bytes: int) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` offsets of about ``range_bytes`` each, every one ending a line."""
+    """``(start, end)`` offsets of about ``range_bytes`` each, every one ending a line.
+
+    Only a line is read at each cut, so a file in a store is fetched in small blocks:
+    the client reads a few kilobytes per range, never the file."""
     start = 0
-    with open(path, "rb") as handle:
+    with open_input(path, block_size=1 << 16) as handle:
         while start < size:
             end = start + range_bytes
             if end >= size:

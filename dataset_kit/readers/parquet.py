@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import ReadNotes, ReadProblem, Record
+from ..storage import open_arrow_input
 from .base import Reader, Source
 
 
@@ -27,11 +28,19 @@ def read_parquet(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    try:
-        parquet = pq.ParquetFile(path)
-    except (pa.ArrowException, OSError) as exc:
-        yield Record(display, 1, None, None, ReadProblem("parquet", f"unreadable Parquet: {exc}"))
-        return
+    with open_arrow_input(path) as source:
+        try:
+            parquet = pq.ParquetFile(source)
+        except (pa.ArrowException, OSError) as exc:
+            problem = ReadProblem("parquet", f"unreadable Parquet: {exc}")
+            yield Record(display, 1, None, None, problem)
+            return
+        yield from _rows(parquet, display, part)
+
+
+def _rows(parquet: Any, display: str, part: tuple[tuple[int, ...], int] | None) -> Iterator[Record]:
+    import pyarrow as pa
+
     groups, row = (None, 0) if part is None or part[1] < 0 else (list(part[0]) or None, part[1])
     try:
         for batch in parquet.iter_batches(batch_size=4096, row_groups=groups):
@@ -97,7 +106,8 @@ def _parts(path: Path, part_bytes: int) -> Iterator[tuple[tuple[int, ...], int]]
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.ParquetFile(path).metadata
+        with open_arrow_input(path) as source:
+            meta = pq.ParquetFile(source).metadata
     except (pa.ArrowException, OSError):
         yield (), -1
         return

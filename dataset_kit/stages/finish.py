@@ -16,6 +16,8 @@ from pathlib import Path
 
 from ..errors import DatasetKitError, RefusedError, printable
 from ..manifest import load_manifest, manifest_path
+from ..readers.base import open_input
+from ..storage import AnyPath, is_remote, store_faults
 
 # What an export writes into DIR; anything else in an earlier DIR is the user's.
 EXPORT_OWNED = frozenset({"data", "README.md", "assets", "croissant.json", ".dataset-kit"})
@@ -35,7 +37,7 @@ class InputHasher(threading.Thread):
             for path in self.paths:
                 digest = hashlib.sha256()
                 size = 0
-                with open(path, "rb") as handle:
+                with store_faults(path), open_input(path) as handle:
                     for block in iter(lambda: handle.read(1 << 20), b""):
                         digest.update(block)
                         size += len(block)
@@ -51,6 +53,8 @@ def require_free_space(tmp: Path, spill_dir: Path) -> None:
     while a shard is written, so this is checked before. The shards hold the spilled
     records re-encoded and compressed, so the spill's size bounds what they need.
     """
+    if is_remote(tmp) or is_remote(spill_dir):
+        return  # a store has no "disk full" that aborts Arrow, nor a way to ask
     needed = sum(p.stat().st_size for p in spill_dir.rglob("*") if p.is_file())
     free = shutil.disk_usage(tmp).free
     if free < needed:
@@ -87,10 +91,13 @@ def carry_over(out_dir: Path, new: Path) -> list[str]:
     """Copy what a user added to the earlier ``out_dir`` (a LICENSE, a folder of notes)
     into the new export ``new``; return their names, folders with a trailing ``/``.
 
-    Copied, not moved, so that the earlier ``DIR`` stays whole until the swap.
+    Copied, not moved, so that the earlier ``DIR`` stays whole until the swap (in a
+    store, copied server side).
     """
     if not out_dir.is_dir():
         return []
+    if is_remote(out_dir):
+        return _carry_over_objects(out_dir, new)
     kept = []
     for entry in sorted(out_dir.iterdir(), key=lambda p: p.name):
         if entry.name in EXPORT_OWNED or os.path.lexists(new / entry.name):
@@ -100,5 +107,21 @@ def carry_over(out_dir: Path, new: Path) -> list[str]:
             kept.append(entry.name + "/")
         else:
             shutil.copy2(entry, new / entry.name, follow_symlinks=False)
+            kept.append(entry.name)
+    return kept
+
+
+def _carry_over_objects(out_dir: AnyPath, new: AnyPath) -> list[str]:
+    """:func:`carry_over` in a store: the objects and prefixes the user added."""
+    fs = out_dir.fs
+    kept = []
+    for entry in sorted(out_dir.iterdir(), key=lambda p: p.name):
+        if entry.name in EXPORT_OWNED or (new / entry.name).exists():
+            continue
+        if entry.is_dir():
+            fs.copy(entry.path.rstrip("/") + "/", (new / entry.name).path, recursive=True)
+            kept.append(entry.name + "/")
+        else:
+            fs.copy(entry.path, (new / entry.name).path)
             kept.append(entry.name)
     return kept

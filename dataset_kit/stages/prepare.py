@@ -25,18 +25,19 @@ from ..reading import ReadNotes, expand_inputs_named
 from ..shards import parse_size
 from ..splits import SplitRequest, SplitStrategy, resolve_request
 from ..splitting import DateSplit, SplitSpec
+from ..storage import AnyPath, as_path, is_remote, store_faults
 from ..validating import Validator, load_schema
 from .keys import KeyContext
 
 
-def rejects_path_for(out: str | os.PathLike[str]) -> Path:
+def rejects_path_for(out: str | os.PathLike[str]) -> AnyPath:
     """Where the rejects of an export to ``out`` go: beside it, never inside."""
-    target = Path(out)
+    target = as_path(out)
     return target.parent / f"{target.name}.rejects.jsonl"
 
 
-def report_path_for(out: str | os.PathLike[str]) -> Path:
-    target = Path(out)
+def report_path_for(out: str | os.PathLike[str]) -> AnyPath:
+    target = as_path(out)
     return target.parent / f"{target.name}.report.json"
 
 
@@ -110,8 +111,9 @@ def prepare(
         raise InputError("no input given: name at least one file, folder or glob")
     if not settings.out:
         raise DatasetKitError("no output folder given: use --out DIR (or `out` in the config)")
-    out_dir = _checked_output(Path(settings.out))
-    if out_dir != Path(settings.out):  # a link, followed: record where it led
+    with store_faults(settings.out):
+        out_dir = _checked_output(as_path(settings.out))
+    if not is_remote(out_dir) and out_dir != Path(settings.out):  # a link, followed
         settings = settings.with_overrides(out=str(out_dir))
     split = resolve_request(settings)
     max_shard_bytes = parse_size(settings.max_shard_size)
@@ -146,8 +148,17 @@ def prepare(
     return job
 
 
-def _checked_output(given: Path) -> Path:
-    out_dir = output_folder(given)
+def _checked_output(given: AnyPath) -> AnyPath:
+    if is_remote(given):
+        out_dir = as_path(str(given).rstrip("/"))
+        if "/" not in str(out_dir.path).strip("/"):
+            # The rejects, report and staging live beside DIR: a bucket has no beside.
+            raise DatasetKitError(
+                f"--out {printable(given)}: name a folder inside the bucket "
+                f"({printable(out_dir)}/NAME), not the bucket itself"
+            )
+    else:
+        out_dir = output_folder(given)
     if out_dir.exists() and not out_dir.is_dir():
         raise DatasetKitError(f"--out {out_dir}: exists and is not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not manifest_path(out_dir).is_file():
@@ -217,12 +228,33 @@ def _check_field(schema: dict[str, Any], name: str, option: str) -> None:
 
 def _refuse_overlaps(job: ExportJob) -> None:
     out_dir, settings = job.out_dir, job.settings
+    if is_remote(out_dir):
+        _refuse_remote_overlaps(job)
+        return
+    local = [p for p in job.paths if not is_remote(p)]
     if any(
         out_dir.resolve() == p.resolve().parent or out_dir.resolve() in p.resolve().parents
-        for p in job.paths
+        for p in local
     ):
         raise DatasetKitError(f"--out {out_dir}: an input is inside the output folder")
     refuse_overlaps(
-        [*job.paths, *([settings.schema] if settings.schema else [])],
+        [*local, *([settings.schema] if settings.schema else [])],
         [("the rejects file", job.rejects_final), ("the report", job.report_final)],
     )
+
+
+def _refuse_remote_overlaps(job: ExportJob) -> None:
+    """:func:`_refuse_overlaps` for an output in a store, where a URL names an object
+    in one way only (no links), so comparing URLs is enough."""
+    folder = str(job.out_dir).rstrip("/") + "/"
+    outputs = {str(job.rejects_final): "the rejects file", str(job.report_final): "the report"}
+    for path in job.paths:
+        if not is_remote(path):
+            continue
+        if str(path).startswith(folder):
+            raise DatasetKitError(f"--out {job.out_dir}: an input is inside the output folder")
+        if str(path) in outputs:
+            raise DatasetKitError(
+                f"{printable(path)}: is an input and {outputs[str(path)]} of this export; "
+                "choose another --out"
+            )

@@ -23,6 +23,7 @@ from ..errors import printable
 from ..readers.jsonl import iter_jsonl_lines
 from ..reading import read_file
 from ..records import PageOptions, ReadNotes, Record, parse_json_object
+from ..storage import as_path, open_range, store_faults
 from ..tasks import FilePart, LineRange, PageFiles
 from ..validating import Issue, Validator, record_issues
 
@@ -125,10 +126,10 @@ def read_task(task: KeyTask, validator: Validator) -> TaskRecords:
         records: Iterable[Record] = (
             record
             for path, name in task.named()
-            for record in read_file(Path(path), out.notes, printable(path), task.options, name)
+            for record in read_file(as_path(path), out.notes, printable(path), task.options, name)
         )
     else:
-        records = read_file(Path(task.path), out.notes, task.display, part=task.part)
+        records = read_file(as_path(task.path), out.notes, task.display, part=task.part)
     for record, invalid in check_records(records, validator):
         out.per_file[record.file] += 1
         if invalid is None:
@@ -140,8 +141,7 @@ def read_task(task: KeyTask, validator: Validator) -> TaskRecords:
 
 def _read_range(task: LineRange, validator: Validator) -> TaskRecords:
     out = TaskRecords()
-    with open(task.path, "rb") as handle:
-        handle.seek(task.start)
+    with store_faults(task.path), open_range(task.path, task.start, task.end) as handle:
         data = handle.read(task.end - task.start)
     out.line_count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
     is_valid = validator.is_valid

@@ -23,6 +23,7 @@ from ..manifest import FileEntry, InputEntry, Manifest, SplitEntry, write_manife
 from ..reading import ReadNotes
 from ..shards import ShardInfo, format_size
 from ..splits import Outcome, SplitRequest, SplitStrategy, splitting_report
+from ..storage import as_path
 from .merge import KeyArrays, ReadTotals
 from .plan import DUPLICATE_ID, EXACT_DUPLICATE, NEAR_DROPPED, SplitPlan
 from .prepare import ExportJob
@@ -210,7 +211,7 @@ def finish(
         "config": manifest.config,
     }
     return ExportResult(
-        out=Path(job.settings.out or ""),
+        out=as_path(job.settings.out or ""),
         rejects_path=job.rejects_final,
         report_path=job.report_final,
         counts=counts,

@@ -60,11 +60,20 @@ def work_folder(work_dir: str | None, staged: Path) -> Iterator[WorkFolder]:
     if work_dir is None:
         path = staged / SPILL_FOLDER
         path.mkdir()
-        try:
-            yield WorkFolder(path, path)
-        finally:
-            shutil.rmtree(path, ignore_errors=True)
-        return
+    else:
+        path = _run_folder(work_dir)
+    # The exact check of candidate pairs reads shingle sets with pread: a local file.
+    scratch = Path(tempfile.mkdtemp(prefix="dataset-kit-")) if storage.is_remote(path) else path
+    try:
+        yield WorkFolder(path, scratch)
+    finally:
+        storage.remove_tree(path)
+        if scratch != path:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_folder(work_dir: str) -> Any:
+    """A new run-specific folder under ``work_dir``, proven writable."""
     root = storage.as_path(work_dir)
     path = root / f"{RUN_FOLDER_PREFIX}{uuid.uuid4().hex[:16]}"
     try:
@@ -78,13 +87,7 @@ def work_folder(work_dir: str | None, staged: Path) -> Iterator[WorkFolder]:
             f"--work-dir {storage.display(work_dir)}: cannot write there ({exc}); "
             "give a folder (or URL) this process may create and write"
         ) from exc
-    scratch = Path(tempfile.mkdtemp(prefix="dataset-kit-")) if storage.is_remote(path) else path
-    try:
-        yield WorkFolder(path, scratch)
-    finally:
-        storage.remove_tree(path)
-        if scratch != path:
-            shutil.rmtree(scratch, ignore_errors=True)
+    return path
 
 
 @dataclass
