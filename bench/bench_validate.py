@@ -175,6 +175,7 @@ seconds = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as out:
     json.dump({"seconds": seconds, "maxrss_kb": usage.ru_maxrss,
+               "cpu_seconds": usage.ru_utime + usage.ru_stime,
                "returncode": os.waitstatus_to_exitcode(status)}, out)
 """
 
@@ -187,6 +188,7 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # user + system time of the command and its descendants
 
 
 def measure(cmd: list[str]) -> Measured:
@@ -226,6 +228,7 @@ def measure(cmd: list[str]) -> Measured:
         result["returncode"],
         stdout,
         stderr,
+        result["cpu_seconds"],
     )
 
 
