@@ -339,7 +339,8 @@ def render(rows: list[Row], model: Model, corpus: Path, identical: bool) -> str:
         f"{model.driver_s * 1e6:,.1f} us of driver CPU, {model.scheduler_s * 1e6:,.1f} us "
         f"of scheduler CPU; {model.start_s:,.1f} s fixed; the driver holds "
         f"{model.driver_bytes:,.0f} bytes per record over {model.driver_base / MB:,.0f} MB. "
-        f"Past {model.driver_bound_workers:,.1f} workers the driver (or the scheduler) sets the pace.",
+        f"Past {model.driver_bound_workers:,.1f} workers the driver (or the scheduler) "
+        "sets the pace.",
         f"- The model on the measured runs: 1 worker {model.seconds(by['tcp1'].records, 1):,.1f}"
         f" s (measured {by['tcp1'].seconds:,.1f}), 2 workers "
         f"{model.seconds(by['tcp2'].records, 2):,.1f} s (measured {by['tcp2'].seconds:,.1f}).",
