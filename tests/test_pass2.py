@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from export_helpers import corpus, tree_digests, write_jsonl
 
 from dataset_kit.cli import cli
-from dataset_kit.stages.spill import RUN_FOLDER_PREFIX
+from dataset_kit.stages.spill import RUN_FOLDER_KIND
 
 MODES = {
     "hashed": [],
@@ -136,7 +136,7 @@ def test_a_work_dir_url_goes_through_fsspec(runner, tmp_path):
     remote = _export(runner, inputs, tmp_path / "b", "--jobs", "1", "--work-dir", url)
     assert remote == local
     leftovers = memory.find("/dataset-kit-test") if memory.exists("/dataset-kit-test") else []
-    assert [p for p in leftovers if RUN_FOLDER_PREFIX in p] == []
+    assert [p for p in leftovers if RUN_FOLDER_KIND in p] == []
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -160,3 +160,28 @@ def test_the_spill_is_read_through_storage_when_remote(runner, tmp_path, monkeyp
         _export(runner, inputs, tmp_path / "b", "--jobs", "1", "--work-dir", url)
         assert any(p.endswith(".plan.arrow") for p in opened)
         assert any(p.startswith("memory://") and p.endswith("0.arrow") for p in opened)
+
+
+def test_a_killed_runs_work_folder_is_removed_by_the_next_run(runner, tmp_path):
+    """A run killed before its cleanup leaves its run folder; the next run with the same
+    --work-dir removes it once its owner is gone, and leaves a live run's alone."""
+    import subprocess
+    import sys
+
+    from dataset_kit import atomic
+
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(finished.stdout)
+    work = tmp_path / "work"
+    stale = work / f"{atomic.TMP_PREFIX}{atomic._host()}-{dead_pid}-1-{RUN_FOLDER_KIND}dead"
+    live = work / f"{atomic.temp_prefix(RUN_FOLDER_KIND)}alive"
+    for folder in (stale, live):
+        (folder).mkdir(parents=True)
+        (folder / "00000000.arrow").write_bytes(b"spill")
+    _export(runner, _inputs(tmp_path), tmp_path / "a", "--work-dir", str(work))
+    assert sorted(p.name for p in work.iterdir()) == [live.name]

@@ -28,12 +28,14 @@ import numpy as np
 import pyarrow as pa
 
 from .. import storage
+from ..atomic import TMP_PREFIX, owner_alive, temp_prefix
 from ..errors import DatasetKitError
 
 SPILL_FOLDER = ".spill"
 # Each run under --work-dir gets its own folder, so that runs sharing a work dir (or a
-# rerun after a crash) never read each other's spills.
-RUN_FOLDER_PREFIX = "dataset-kit-run-"
+# rerun after a crash) never read each other's spills. Its name carries its owner (see
+# atomic.temp_prefix), so that a later run removes the folder of a run that was killed.
+RUN_FOLDER_KIND = "work-"
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,9 @@ def work_folder(work_dir: str | None, staged: Path) -> Iterator[WorkFolder]:
 def _run_folder(work_dir: str) -> Any:
     """A new run-specific folder under ``work_dir``, proven writable."""
     root = storage.as_path(work_dir)
-    path = root / f"{RUN_FOLDER_PREFIX}{uuid.uuid4().hex[:16]}"
+    path = root / f"{temp_prefix(RUN_FOLDER_KIND)}{uuid.uuid4().hex[:16]}"
     try:
+        _remove_stale_run_folders(root)
         path.mkdir(parents=True, exist_ok=True)
         # Object stores create folders lazily: only a write proves the place usable.
         (path / ".probe").write_bytes(b"")
@@ -88,6 +91,16 @@ def _run_folder(work_dir: str) -> Any:
             "give a folder (or URL) this process may create and write"
         ) from exc
     return path
+
+
+def _remove_stale_run_folders(root: Any) -> None:
+    """Remove the run folders under ``root`` whose run is gone (killed before its own
+    cleanup); a folder of a live run, or of a run on another host, is left alone."""
+    if not root.is_dir():
+        return
+    for leftover in root.glob(TMP_PREFIX + "*"):
+        if RUN_FOLDER_KIND in leftover.name and not owner_alive(leftover.name):
+            storage.remove_tree(leftover)
 
 
 @dataclass
