@@ -354,7 +354,10 @@ def write_shard(
             writer = pq.ParquetWriter(sink, schema, **_writer_options())
             encoder = _Encoder(writer) if encode_behind else _InlineEncoder(writer)
             try:
-                for table in row_groups:
+                for pieces in row_groups:
+                    # One chunk per column: Arrow's writer cuts pages at chunk boundaries,
+                    # and the chunks here follow the spill files, i.e. the task sizes.
+                    table = pieces.combine_chunks()
                     encoder.put(table)
                     rows += table.num_rows
                     num_bytes += int(row_nbytes_of_table(table).sum())

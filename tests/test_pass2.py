@@ -185,3 +185,20 @@ def test_a_killed_runs_work_folder_is_removed_by_the_next_run(runner, tmp_path):
         (folder / "00000000.arrow").write_bytes(b"spill")
     _export(runner, _inputs(tmp_path), tmp_path / "a", "--work-dir", str(work))
     assert sorted(p.name for p in work.iterdir()) == [live.name]
+
+
+def test_the_bytes_do_not_depend_on_how_the_inputs_are_cut_into_tasks(
+    runner, tmp_path, monkeypatch
+):
+    """A row group gathers rows from several spills; Arrow's writer cuts pages where
+    the spills meet, so the shards would follow the task size (which a cluster may
+    choose differently) unless each row group is made one chunk first."""
+    from dataset_kit.stages import read_validate
+
+    rows = corpus(3000, seed=4, near_every=0, exact_every=0)
+    path = str(write_jsonl(tmp_path / "in.jsonl", rows))
+    assert Path(path).stat().st_size > 2 << 20  # more than a page of text per row group
+    big_row_groups = ("--jobs", "1", "--max-shard-size", "100MB", "--dedup", "exact")
+    whole = _export(runner, [path], tmp_path / "whole", *big_row_groups)
+    monkeypatch.setattr(read_validate, "RANGE_BYTES", 64 << 10)
+    assert _export(runner, [path], tmp_path / "cut", *big_row_groups) == whole
