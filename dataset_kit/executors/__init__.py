@@ -32,7 +32,14 @@ R = TypeVar("R")
 
 
 class Executor(Protocol):
-    """Runs ``fn(ctx, task)`` for each task and yields the results in task order."""
+    """Runs ``fn(ctx, task)`` for each task and yields the results in task order.
+
+    ``task_scale`` asks the stages for tasks that many times their usual size: a
+    cluster pays a few milliseconds of scheduling per task, a local pool next to
+    nothing. The output never depends on it (tests cut the same inputs both ways).
+    """
+
+    task_scale: int
 
     def map_ordered(
         self, fn: Callable[[C, T], R], tasks: Iterable[T], ctx: C

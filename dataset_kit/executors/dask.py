@@ -57,6 +57,10 @@ IN_FLIGHT_PER_THREAD = 3
 # read error of a remote store, say). A lost worker is not a failure of the task:
 # the scheduler reruns those on its own, up to its ``allowed-failures``.
 TASK_RETRIES = 2
+# Tasks this many times the usual size (8 MB ranges in the export's pass 1): the
+# scheduler spends about 4 ms on each task and the client a few more receiving its
+# result, which at 2 MB a task was a tenth of the workers' time (bench/bench_scale.py).
+TASK_SCALE = 4
 
 
 def connect_timeout() -> float:
@@ -153,6 +157,7 @@ class DaskExecutor:
         self.retries = retries
         self.in_flight_per_thread = in_flight_per_thread
         self.identity = worker_identity()
+        self.task_scale = TASK_SCALE
 
     def window(self) -> int:
         """Tasks in flight at most: a few per worker thread the cluster has now."""

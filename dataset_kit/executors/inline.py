@@ -18,6 +18,8 @@ class InlineExecutor:
     """Runs ``fn(ctx, task)`` here, one task at a time (results are yielded lazily, so
     a stream of tasks is never held whole)."""
 
+    task_scale = 1
+
     def map_ordered(self, fn: Callable[[C, T], R], tasks: Iterable[T], ctx: C) -> Iterator[R]:
         for task in tasks:
             yield fn(ctx, task)

@@ -80,6 +80,8 @@ class LocalExecutor:
     than workers means fewer workers, and one task runs here, with no pool at all.
     """
 
+    task_scale = 1
+
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
 

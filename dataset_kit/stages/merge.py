@@ -112,7 +112,12 @@ def collect(
     totals.notes.merge(job.listing_notes)
     joiner = _Joiner()
     tasks = enumerate(
-        plan_key_tasks(list(job.paths), job.settings.page_options(), list(job.source_names))
+        plan_key_tasks(
+            list(job.paths),
+            job.settings.page_options(),
+            list(job.source_names),
+            executor.task_scale,
+        )
     )
     for keys in executor.map_ordered(key_task, tasks, ctx):
         _merge_task(keys, totals, joiner, rejects)

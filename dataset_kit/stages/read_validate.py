@@ -39,13 +39,15 @@ def plan_key_tasks(
     paths: Sequence[Path],
     pages: PageOptions | None = None,
     source_names: Sequence[str] | None = None,
+    scale: int = 1,
 ) -> Iterator[KeyTask]:
-    """Export's tasks: byte ranges, page dumps in groups, other files or their parts."""
+    """Export's tasks: byte ranges, page dumps in groups, other files or their parts;
+    ``scale`` times the usual sizes (see ``Executor.task_scale``)."""
     return tasks.plan_tasks(
         paths,
-        range_bytes=RANGE_BYTES,
-        part_bytes=PART_BYTES,
-        pages_per_task=PAGES_PER_TASK,
+        range_bytes=RANGE_BYTES * scale,
+        part_bytes=PART_BYTES * scale,
+        pages_per_task=PAGES_PER_TASK * scale,
         page_options=pages,
         source_names=source_names,
     )
