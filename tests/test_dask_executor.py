@@ -480,6 +480,24 @@ def test_a_scheduler_lost_mid_run_is_a_clear_error(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # nothing half-written
 
 
+def test_relative_paths_mean_the_clients_folder_on_every_worker(tmp_path, address, monkeypatch):
+    """Workers started in another folder (here: the tests' folder) run each task in the
+    folder the command runs in, so relative inputs and --out name the same files."""
+    inputs = _records(tmp_path, files=3, per_file=40)
+    inline = _export(tmp_path, "inline", inputs)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dask").mkdir()
+    args = ["export", "in", "--out", "dask/ds", "--max-shard-size", "60KB"]
+    result = CliRunner().invoke(cli, [*args, "--scheduler", address])
+    assert result.exit_code == 0, result.output
+    written = {f"ds/{path}": digest for path, digest in tree_digests(tmp_path / "dask/ds").items()}
+    # The manifest names the inputs as given: relative here, absolute in the other run.
+    manifest = "ds/.dataset-kit/manifest.json"
+    expected = {k: v for k, v in inline.items() if k.startswith("ds/") and k != manifest}
+    assert {k: v for k, v in written.items() if k != manifest} == expected
+    assert any(k.endswith(".parquet") for k in expected)
+
+
 class _TransitionRecorder(SchedulerPlugin):
     def __init__(self) -> None:
         self.seen: list[tuple[object, str, str]] = []

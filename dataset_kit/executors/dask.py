@@ -94,16 +94,40 @@ class TaskFailed:
     error: DatasetKitError
 
 
-def run_task(fn: Callable[[C, T], R], ctx: C, task: T, expected: tuple[str, int]) -> Any:
+def run_task(
+    fn: Callable[[C, T], R], ctx: C, task: T, expected: tuple[str, int], folder: str = ""
+) -> Any:
     """What a worker runs for one task: ``fn(ctx, task)``, after checking that this
-    worker runs the client's dataset-kit."""
+    worker runs the client's dataset-kit, in the client's current ``folder``."""
     found = worker_identity()
     if found != expected:
         return TaskFailed(DatasetKitError(_mismatch(_worker_name(), found, expected)))
+    _enter(folder)
     try:
         return fn(ctx, task)
     except DatasetKitError as exc:
         return TaskFailed(_portable(exc))
+
+
+def _enter(folder: str) -> None:
+    """Run in the client's current folder, where it exists here.
+
+    Paths the user gave relative to where the command runs (``export data/ --out
+    ds``) name files in that folder; a worker started elsewhere (``dask worker``
+    from another folder, on a shared file system) would otherwise read and write
+    other files, or none. Where the folder does not exist (a worker on a machine
+    without it), the task runs where it is: absolute paths and URLs still work,
+    and a relative path fails as a missing file naming that path.
+    """
+    if not folder:
+        return
+    try:
+        here = os.getcwd()
+    except OSError:  # the folder it was in is gone
+        here = ""
+    if here != folder:
+        with contextlib.suppress(OSError):
+            os.chdir(folder)
 
 
 def _portable(exc: DatasetKitError) -> DatasetKitError:
@@ -157,6 +181,7 @@ class DaskExecutor:
         self.retries = retries
         self.in_flight_per_thread = in_flight_per_thread
         self.identity = worker_identity()
+        self.folder = os.getcwd()
         self.task_scale = TASK_SCALE
 
     def window(self) -> int:
@@ -191,6 +216,7 @@ class DaskExecutor:
                         shared,
                         task,
                         self.identity,
+                        self.folder,
                         key=f"{run}-{index}",
                         retries=self.retries,
                         pure=False,
