@@ -202,3 +202,38 @@ def test_the_bytes_do_not_depend_on_how_the_inputs_are_cut_into_tasks(
     whole = _export(runner, [path], tmp_path / "whole", *big_row_groups)
     monkeypatch.setattr(read_validate, "RANGE_BYTES", 64 << 10)
     assert _export(runner, [path], tmp_path / "cut", *big_row_groups) == whole
+
+
+@pytest.mark.parametrize("inside", ["ds", "ds/work", "./ds/"])
+def test_a_work_dir_inside_the_export_is_refused(runner, tmp_path, monkeypatch, inside):
+    """DIR is replaced as a whole: a work dir in it would be carried into the export
+    as a folder the user added (with a killed run's spills)."""
+    monkeypatch.chdir(tmp_path)
+    inputs = _inputs(tmp_path)
+    result = runner.invoke(cli, ["export", *inputs, "--out", "ds", "--work-dir", inside])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: --work-dir {inside}: is inside --out ds"), (
+        result.output
+    )
+    assert not (tmp_path / "ds").exists()
+
+
+def test_a_work_dir_in_a_bucket_that_does_not_exist_creates_no_bucket(runner, s3, tmp_path):
+    inputs = _inputs(tmp_path)
+    url = "s3://no-such-bucket-here/work"
+    result = runner.invoke(
+        cli, ["export", *inputs, "--out", str(tmp_path / "ds"), "--work-dir", url]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: --work-dir {url}: cannot write there"), result.output
+    buckets = [b["Name"] for b in s3.client.list_buckets()["Buckets"]]
+    assert buckets == [s3.bucket]
+
+
+def test_a_work_dir_inside_an_export_in_a_store_is_refused(runner, s3, tmp_path):
+    inputs = _inputs(tmp_path)
+    args = ["export", *inputs, "--out", s3.url("ds"), "--work-dir", s3.url("ds/work")]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "is inside --out" in result.output
+    assert s3.keys() == []

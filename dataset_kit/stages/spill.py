@@ -80,7 +80,10 @@ def _run_folder(work_dir: str) -> Any:
     path = root / f"{temp_prefix(RUN_FOLDER_KIND)}{uuid.uuid4().hex[:16]}"
     try:
         _remove_stale_run_folders(root)
-        path.mkdir(parents=True, exist_ok=True)
+        if not storage.is_remote(path):
+            # Not in a store: there a folder needs no making, and s3fs "makes" the
+            # parents of one by creating its bucket when the bucket does not exist.
+            path.mkdir(parents=True, exist_ok=True)
         # Object stores create folders lazily: only a write proves the place usable.
         (path / ".probe").write_bytes(b"")
         (path / ".probe").unlink()
