@@ -340,3 +340,23 @@ def test_a_url_missing_a_slash_creates_no_local_folder(
         f"Error: {typo}: not a URL nor an existing path; did you mean {scheme}://bucket/x?"
     ), result.output
     assert not (tmp_path / f"{scheme}:").exists()
+
+
+@pytest.mark.parametrize("other", ["notes.csv", "records.jsonl"])
+def test_ingest_from_a_prefix_holding_other_files(runner, s3, tmp_path, other):
+    """Files that are not page dumps are skipped, as in a local folder (this crashed)."""
+    local = tmp_path / "pages"
+    local.mkdir()
+    for page in sorted(PAGES.glob("*.txt"))[:4]:
+        shutil.copyfile(page, local / page.name)
+    (local / other).write_text("{}\n")
+    url = s3.upload_tree(local, "dumps")
+    outputs = {}
+    for name, source in (("local", local), ("remote", url)):
+        out = tmp_path / f"{name}.jsonl"
+        result = invoke(runner, "ingest", source, "-o", out)
+        assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
+        outputs[name] = (result.exit_code, out.read_bytes())
+    assert outputs["remote"][1], "no page was written"
+    assert outputs["remote"][1].replace(url.encode(), b"") == outputs["local"][1]
+    assert outputs["remote"][0] == outputs["local"][0]
