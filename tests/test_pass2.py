@@ -187,6 +187,37 @@ def test_a_killed_runs_work_folder_is_removed_by_the_next_run(runner, tmp_path):
     assert sorted(p.name for p in work.iterdir()) == [live.name]
 
 
+def test_a_killed_runs_local_scratch_is_removed_by_the_next_run(runner, tmp_path, monkeypatch):
+    """With the work folder in a store, the pair check's scratch is a local temporary
+    folder; one left by a killed run goes at the next run, a live run's stays."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from dataset_kit import atomic
+    from dataset_kit.stages.spill import SCRATCH_KIND
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stale = (
+        temp / f"{atomic.TMP_PREFIX}{atomic._host()}-{finished.stdout.strip()}-1-{SCRATCH_KIND}x"
+    )
+    live = temp / f"{atomic.temp_prefix(SCRATCH_KIND)}alive"
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / "pairs").write_bytes(b"scratch")
+    url = "memory://dataset-kit-test/scratch-work"
+    _export(runner, _inputs(tmp_path), tmp_path / "a", "--jobs", "1", "--work-dir", url)
+    assert sorted(p.name for p in temp.iterdir()) == [live.name]
+
+
 def test_the_bytes_do_not_depend_on_how_the_inputs_are_cut_into_tasks(
     runner, tmp_path, monkeypatch
 ):

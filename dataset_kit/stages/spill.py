@@ -36,6 +36,8 @@ SPILL_FOLDER = ".spill"
 # rerun after a crash) never read each other's spills. Its name carries its owner (see
 # atomic.temp_prefix), so that a later run removes the folder of a run that was killed.
 RUN_FOLDER_KIND = "work-"
+# The local scratch of a run whose work folder is in a store.
+SCRATCH_KIND = "scratch-"
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def work_folder(work_dir: str | None, staged: Path) -> Iterator[WorkFolder]:
     else:
         path = _run_folder(work_dir)
     # The exact check of candidate pairs reads shingle sets with pread: a local file.
-    scratch = Path(tempfile.mkdtemp(prefix="dataset-kit-")) if storage.is_remote(path) else path
+    scratch = _local_scratch() if storage.is_remote(path) else path
     try:
         yield WorkFolder(path, scratch)
     finally:
@@ -96,13 +98,21 @@ def _run_folder(work_dir: str) -> Any:
     return path
 
 
-def _remove_stale_run_folders(root: Any) -> None:
+def _local_scratch() -> Path:
+    """A new local scratch folder in the system's temporary folder, named with its
+    owner; those of killed runs (their owner gone) are removed first, as run folders
+    are, so that a killed run does not leave its pair-check files there for good."""
+    _remove_stale_run_folders(Path(tempfile.gettempdir()), SCRATCH_KIND)
+    return Path(tempfile.mkdtemp(prefix=temp_prefix(SCRATCH_KIND)))
+
+
+def _remove_stale_run_folders(root: Any, kind: str = RUN_FOLDER_KIND) -> None:
     """Remove the run folders under ``root`` whose run is gone (killed before its own
     cleanup); a folder of a live run, or of a run on another host, is left alone."""
     if not root.is_dir():
         return
     for leftover in root.glob(TMP_PREFIX + "*"):
-        if RUN_FOLDER_KIND in leftover.name and not owner_alive(leftover.name):
+        if kind in leftover.name and not owner_alive(leftover.name):
             storage.remove_tree(leftover)
 
 
