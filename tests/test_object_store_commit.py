@@ -251,10 +251,12 @@ def test_a_hand_edited_card_in_a_store_gives_advice_that_works_there(runner, s3,
     assert runner.invoke(cli, args).exit_code == 0
     card = s3.get("ds/README.md")
     s3.client.put_object(Bucket=s3.bucket, Key="ds/README.md", Body=card + b"\nMy note.\n")
-    before = {key: s3.get(key) for key in s3.keys()}
+    stored = s3.keys()
+    before = {key: s3.get(key) for key in stored}
     result = runner.invoke(cli, args)
     assert result.exit_code == 2, result.output
     assert result.output.startswith(f"Error: {s3.url('ds/README.md')}: was edited"), result.output
     assert f"delete {s3.url('ds/README.md')} and export again" in result.output
     assert "dataset-kit card" not in result.output
-    assert {key: s3.get(key) for key in s3.keys()} == before
+    assert s3.keys() == stored
+    assert {key: s3.get(key) for key in stored} == before
