@@ -625,7 +625,7 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
     from pathlib import Path
 
     from .atomic import STDOUT, atomic_write_text, refuse_overlaps
-    from .config import render_config
+    from .config import absolute_path, render_config
 
     settings, _ = _export_settings(config_file, **flags)
     settings = settings.check()
@@ -639,9 +639,9 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
         raise DatasetKitError(f"{destination} already exists; pass --force to overwrite it")
     base = destination.resolve().parent
     absolute = settings.with_overrides(
-        inputs=tuple(str(Path(p).resolve()) for p in settings.inputs) or None,
-        out=str(Path(settings.out).resolve()) if settings.out else None,
-        schema=str(Path(settings.schema).resolve()) if settings.schema else None,
+        inputs=tuple(absolute_path(p) for p in settings.inputs) or None,
+        out=absolute_path(settings.out) if settings.out else None,
+        schema=absolute_path(settings.schema) if settings.schema else None,
     )
     if target == STDOUT:
         click.echo(render_config(absolute, base), nl=False)
