@@ -166,6 +166,17 @@ def refuse_url_output(option: str, value: object) -> None:
         )
 
 
+def refuse_glob_characters(option: str, path: AnyPath) -> None:
+    """Raise :class:`DatasetKitError` when the URL ``path`` to be written holds ``*``,
+    ``?`` or ``[``: fsspec's copies and removals take them for patterns, so the export
+    would land under other keys (``ds?x/README.md/README.md``)."""
+    if is_remote(path) and any(char in str(path) for char in "*?["):
+        raise DatasetKitError(
+            f"{option} {display(path)}: a URL written to may not hold *, ? or [ (the store's "
+            "copies read them as patterns); choose another name"
+        )
+
+
 def display(path: object) -> str:
     """``path`` as the user wrote it: a URL keeps its scheme."""
     from .errors import printable

@@ -25,7 +25,7 @@ from ..reading import ReadNotes, expand_inputs_named
 from ..shards import parse_size
 from ..splits import SplitRequest, SplitStrategy, resolve_request
 from ..splitting import DateSplit, SplitSpec
-from ..storage import AnyPath, as_path, is_remote, store_faults
+from ..storage import AnyPath, as_path, is_remote, refuse_glob_characters, store_faults
 from ..validating import Validator, load_schema
 from .keys import KeyContext
 
@@ -150,6 +150,7 @@ def prepare(
 
 def _checked_output(given: AnyPath) -> AnyPath:
     if is_remote(given):
+        refuse_glob_characters("--out", given)
         out_dir = as_path(str(given).rstrip("/"))
         if "/" not in str(out_dir.path).strip("/"):
             # The rejects, report and staging live beside DIR: a bucket has no beside.

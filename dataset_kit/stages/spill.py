@@ -79,6 +79,7 @@ def work_folder(work_dir: str | None, staged: Path) -> Iterator[WorkFolder]:
 def _run_folder(work_dir: str) -> Any:
     """A new run-specific folder under ``work_dir``, proven writable."""
     root = storage.as_path(work_dir)
+    storage.refuse_glob_characters("--work-dir", root)
     path = root / f"{temp_prefix(RUN_FOLDER_KIND)}{uuid.uuid4().hex[:16]}"
     try:
         _remove_stale_run_folders(root)
