@@ -233,7 +233,9 @@ def validate(
     INPUT is a file, a folder (searched recursively) or a glob: .jsonl/.ndjson
     (also .gz/.zst), .json (an object or an array of objects), .parquet, or .txt
     page dumps (ingested on the fly, as `dataset-kit ingest` would, with --timezone
-    and --source); `-` reads JSON Lines from standard input. Every record is
+    and --source); `-` reads JSON Lines from standard input. Each may be a URL of
+    a store (s3://BUCKET/KEY, gs://..., hf://datasets/OWNER/NAME/...), read in
+    place; credentials come from the store's own configuration. Every record is
     checked; bad lines (malformed JSON, invalid UTF-8, truncated archives) are
     reported with file:line and the run goes on.
 
@@ -494,7 +496,8 @@ def ingest(
     """Turn raw page dumps into clean article records.
 
     PATH is a .txt page dump (one web page per file), a folder searched
-    recursively for them, or a glob. Each page becomes one record valid against
+    recursively for them, or a glob, local or a URL of a store (s3://...,
+    as for validate). Each page becomes one record valid against
     the article schema: title, body text without navigation, feeds, newsletter
     forms or footers, authors, dates, language, and how many lines were removed.
     Pages without an article (empty, binary, HTML source, a bare list of links,
@@ -554,7 +557,9 @@ def export(config_file: str | None, quiet: bool, **flags: object) -> None:
     DIR.report.json, beside DIR. DIR is replaced only when everything succeeded,
     together with its rejects and report in one step; files you added to DIR are
     carried over, and an export with no valid records does not replace one that has
-    some (exit 1) unless --allow-empty.
+    some (exit 1) unless --allow-empty. With --out in a store (s3://BUCKET/NAME) the
+    replacement is a journaled commit, the manifest last: a killed run leaves the
+    earlier export, and the next run finishes an interrupted commit.
 
     Settings not given as flags come from --config or ./dataset-kit.toml (see
     `dataset-kit init`), then the defaults; --scheduler comes from
@@ -620,7 +625,7 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
     from pathlib import Path
 
     from .atomic import STDOUT, atomic_write_text, refuse_overlaps
-    from .config import render_config
+    from .config import absolute_path, render_config
 
     settings, _ = _export_settings(config_file, **flags)
     settings = settings.check()
@@ -634,9 +639,9 @@ def init(config_file: str | None, target: str, force: bool, **flags: object) -> 
         raise DatasetKitError(f"{destination} already exists; pass --force to overwrite it")
     base = destination.resolve().parent
     absolute = settings.with_overrides(
-        inputs=tuple(str(Path(p).resolve()) for p in settings.inputs) or None,
-        out=str(Path(settings.out).resolve()) if settings.out else None,
-        schema=str(Path(settings.schema).resolve()) if settings.schema else None,
+        inputs=tuple(absolute_path(p) for p in settings.inputs) or None,
+        out=absolute_path(settings.out) if settings.out else None,
+        schema=absolute_path(settings.schema) if settings.schema else None,
     )
     if target == STDOUT:
         click.echo(render_config(absolute, base), nl=False)

@@ -21,6 +21,7 @@ from typing import Any
 
 from .errors import DatasetKitError
 from .settings import BY_NAME, SETTINGS, ExportSettings, Setting
+from .storage import is_url
 from .tomlfile import read_toml, toml_assignment
 
 __all__ = ["CONFIG_NAME", "ExportSettings", "find_config", "load_config", "render_config"]
@@ -87,11 +88,19 @@ def _expected(declared: Setting) -> str:
 
 
 def _relative_to(base: Path, value: str) -> str:
+    if is_url(value):  # s3://b/k: Path would fold it into "s3:/b/k", a local path
+        return value
     path = Path(value).expanduser()
     if path.is_absolute():
         return str(path)
     # Keep globs as text: joining is enough, and Path.resolve would not expand them.
     return os.path.relpath(base / path) if _is_inside_cwd(base / path) else str(base / path)
+
+
+def absolute_path(value: str) -> str:
+    """``value`` made absolute, a URL of a store left as it is (``Path`` would fold
+    ``s3://b/k`` into the local path ``s3:/b/k``)."""
+    return value if is_url(value) else str(Path(value).resolve())
 
 
 def _is_inside_cwd(path: Path) -> bool:
@@ -157,7 +166,7 @@ def _path_text(value: str | tuple[str, ...], base: Path | None) -> Any:
     """
     if isinstance(value, tuple):
         return [_path_text(item, base) for item in value]
-    if base is None:
+    if base is None or is_url(value):
         return value
     try:
         return os.path.relpath(value, base)

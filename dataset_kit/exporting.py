@@ -236,12 +236,16 @@ def write_export_card(
             else row_groups.statistics(folder, load_manifest(folder)),
         )
     except UnmarkedEditsError as exc:
-        # export has no --force: say what does work here.
+        # export has no --force: say what does work here (`card` edits local folders).
+        card_force = (
+            ""
+            if is_remote(job.out_dir)
+            else f" (or run `dataset-kit card {printable(job.out_dir)} --force`)"
+        )
         raise DatasetKitError(
             f"{printable(previous)}: {exc.reason.removeprefix('README.md ')}; nothing was "
             "changed. Wrap the text to keep in <!-- dataset-kit:keep NAME --> ... "
             "<!-- /dataset-kit:keep NAME --> markers, or, to discard it, delete "
-            f"{printable(previous)} (or run `dataset-kit card {printable(job.out_dir)} --force`) "
-            "and export again"
+            f"{printable(previous)}{card_force} and export again"
         ) from exc
     return list(card.warnings)

@@ -542,8 +542,15 @@ def preflight(export_dir: str | os.PathLike[str], repo_id: str) -> Manifest:
     Returns the manifest when the folder is a complete, consistent export whose card
     passes the vocabulary check and ``repo_id`` is well formed.
     """
+    from .storage import is_url
     from .vocabulary import check_card_metadata
 
+    if is_url(export_dir):
+        # Path() would fold "s3://b/ds" into "s3:/b/ds" and call it "not a folder".
+        raise DatasetKitError(
+            f"{export_dir}: publish reads a local export folder; copy the export out of "
+            "the store first (the folder, its .dataset-kit/ manifest included)"
+        )
     root = Path(export_dir)
     problems = check_repo_id(repo_id)
     if not root.is_dir():
@@ -981,8 +988,8 @@ def _plan(
     retry: RetryPolicy,
     log: Callable[[str], None],
 ) -> tuple[PublishPlan, _Session]:
+    manifest = preflight(export_dir, repo_id)
     root = Path(export_dir)
-    manifest = preflight(root, repo_id)
     files = [entry for entry in manifest.files if is_published_path(entry.path)]
     revision = revision or DEFAULT_REVISION
     secret, source = resolve_token(token)

@@ -183,7 +183,8 @@ def _remote_named(
                 raise InputError(f"{printable(text)}: {accept.wrong_file}")
             return [(path, source_name(path))]
         if kind == "directory":
-            found = _classified(_remote_files(path, path.fs.find(path.path, detail=True)), notes)
+            listing = _remote_files(path, path.fs.find(path.path, detail=True))
+            found = _classified(listing, notes if notes is not None else ReadNotes())
             named = [(p, source_name(p)) for p in found if accept.accepts(p)]
             if not named:
                 raise InputError(f"{printable(text)}: {accept.empty_folder}")

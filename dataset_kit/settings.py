@@ -154,8 +154,8 @@ class ExportSettings:
         short="-o",
         placeholder="DIR",
         path="dir",
-        help="Export folder DIR.",
-        comment="Export folder; rejects and report are written beside it.",
+        help="Export folder DIR: a path, or a folder in a store (s3://BUCKET/NAME, gs://...).",
+        comment="Export folder (a path or s3://BUCKET/NAME); rejects and report go beside it.",
         meaning="export folder",
         example="dataset",
     )

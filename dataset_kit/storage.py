@@ -88,9 +88,16 @@ def as_path(value: str | os.PathLike[str]) -> AnyPath:
     protocol = url_protocol(value)
     if protocol is None:
         text = str(value)
+        _refuse_broken_url(text)
         return Path(text[len("file://") :] if text.startswith("file://") else text)
     import fsspec
     from upath import UPath
+
+    # fsspec knows protocols in lower case only; "S3://b/k" is the same URL.
+    value = protocol + str(value)[len(protocol) :]
+    if not str(value)[len(protocol) + 3 :].strip("/"):
+        form = "datasets/OWNER/NAME" if protocol == "hf" else "BUCKET/PATH"
+        raise DatasetKitError(f"{value}: names no bucket: write {protocol}://{form}")
 
     try:
         fsspec.get_filesystem_class(protocol)
@@ -99,6 +106,24 @@ def as_path(value: str | os.PathLike[str]) -> AnyPath:
         hint = f"install {needed}" if needed else "no fsspec implementation is installed for it"
         raise DatasetKitError(f"{value}: cannot open {protocol}:// paths: {hint}") from exc
     return UPath(str(value), **store_options(protocol))
+
+
+# "s3:/bucket/key", "s3:bucket": a URL with a slash missing, which would otherwise be a
+# local path and, as --out, a folder named "s3:" in the current folder.
+_BROKEN_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):(?!//)")
+
+
+def _refuse_broken_url(text: str) -> None:
+    match = _BROKEN_URL.match(text)
+    if not match or os.path.lexists(text):  # a local file may have any name
+        return
+    protocol = match.group(1).lower()
+    # Only the stores a user is likely to mean: "data:v2" may well be a folder's name.
+    if protocol in _PACKAGES:
+        rest = text[match.end() :].lstrip("/")
+        raise DatasetKitError(
+            f"{text}: not a URL nor an existing path; did you mean {protocol}://{rest}?"
+        )
 
 
 # An S3 endpoint that cannot be reached must fail within seconds, not hang: botocore's
@@ -132,10 +157,23 @@ def refuse_url_output(option: str, value: object) -> None:
     ``export --out`` writes to a store (and commits there, see
     :mod:`dataset_kit.remote_commit`); a plain ``open`` of a URL would create a local
     folder named ``s3:``."""
+    if value is not None:
+        _refuse_broken_url(os.fspath(value) if isinstance(value, os.PathLike) else str(value))
     if value is not None and is_url(value):
         raise DatasetKitError(
             f"{option} {display(value)}: only `export --out` writes to a store; write this "
             "file locally and copy it there"
+        )
+
+
+def refuse_glob_characters(option: str, path: AnyPath) -> None:
+    """Raise :class:`DatasetKitError` when the URL ``path`` to be written holds ``*``,
+    ``?`` or ``[``: fsspec's copies and removals take them for patterns, so the export
+    would land under other keys (``ds?x/README.md/README.md``)."""
+    if is_remote(path) and any(char in str(path) for char in "*?["):
+        raise DatasetKitError(
+            f"{option} {display(path)}: a URL written to may not hold *, ? or [ (the store's "
+            "copies read them as patterns); choose another name"
         )
 
 

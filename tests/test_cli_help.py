@@ -46,3 +46,15 @@ def test_help_does_not_import_heavy_libraries():
 def test_version(runner):
     result = runner.invoke(cli, ["--version"])
     assert result.exit_code == 0 and "dataset-kit" in result.output
+
+
+@pytest.mark.parametrize("name", ["validate", "ingest", "export"])
+def test_help_says_inputs_may_be_urls_of_a_store(runner, name):
+    result = runner.invoke(cli, [name, "--help"])
+    assert "s3://" in result.output.split("Options:")[0], result.output
+
+
+def test_export_help_says_out_may_be_in_a_store(runner):
+    result = runner.invoke(cli, ["export", "--help"])
+    options = " ".join(result.output.split("Options:")[1].split())
+    assert "Export folder DIR: a path, or a folder in a store (s3://BUCKET/NAME" in options

@@ -419,15 +419,18 @@ def test_a_malformed_address_is_a_clear_error(tmp_path):
     )
 
 
-def test_a_bad_timeout_is_a_clear_error(tmp_path):
+@pytest.mark.parametrize("value", ["soon", "0", "-1", "nan", "inf", "1e999"])
+def test_a_bad_timeout_is_a_clear_error(tmp_path, value):
     source = write_jsonl(tmp_path / "a.jsonl", corpus(5))
     result = CliRunner().invoke(
         cli,
         ["validate", str(source), "--scheduler", "local"],
-        env={"DATASET_KIT_DASK_TIMEOUT": "soon"},
+        env={"DATASET_KIT_DASK_TIMEOUT": value},
     )
     assert result.exit_code == 2
-    assert "Error: DATASET_KIT_DASK_TIMEOUT='soon': expected a number of seconds" in result.stderr
+    assert result.stderr.startswith(
+        f"Error: DATASET_KIT_DASK_TIMEOUT={value!r}: expected a finite number of seconds"
+    )
 
 
 def test_without_distributed_the_error_says_what_to_install(tmp_path):

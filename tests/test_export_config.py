@@ -146,6 +146,27 @@ def test_render_and_load_round_trip(tmp_path: Path) -> None:
         ExportSettings(stratify="source", split_by_date="published_at:2024-01-01").check()
 
 
+def test_urls_in_the_config_stay_urls(runner: CliRunner, tmp_path: Path, monkeypatch) -> None:
+    """Paths in the file are relative to its folder, but a URL is no path: "s3://b/k"
+    read as one became "s3:/b/k", a local folder named "s3:"."""
+    monkeypatch.chdir(tmp_path)
+    urls = ["s3://bucket/in/", "hf://datasets/me/news/data/*.parquet"]
+    result = runner.invoke(
+        cli, ["init", *urls, "local.jsonl", "--out", "s3://bucket/ds", "--work-dir", "gs://b/w"]
+    )
+    assert result.exit_code == 0, result.output
+    loaded = load_config(tmp_path / "dataset-kit.toml")
+    assert loaded.inputs == (*urls, "local.jsonl")
+    assert (loaded.out, loaded.work_dir) == ("s3://bucket/ds", "gs://b/w")
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "dataset-kit.toml").write_text(
+        '[export]\ninputs = ["S3://bucket/in/"]\nout = "s3://bucket/x"\n'
+    )
+    loaded = load_config(folder / "dataset-kit.toml")
+    assert (loaded.inputs, loaded.out) == (("S3://bucket/in/",), "s3://bucket/x")
+
+
 def test_killed_export_leaves_the_earlier_folder_untouched(tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "a.jsonl", corpus(3000, near_every=9, seed=33))
     out = tmp_path / "ds"

@@ -239,3 +239,51 @@ def test_a_staged_export_without_a_manifest_is_not_committed(s3):
     with no_manifest, remote_set(as_path(base + "/NAME"), companions(base)) as staged:
         (staged.folder / "data" / "train-0.parquet").write_bytes(b"orphan")
     assert final_state(s3) == before
+
+
+def test_a_hand_edited_card_in_a_store_gives_advice_that_works_there(runner, s3, tmp_path):
+    """`dataset-kit card DIR --force` edits a local folder: not advised for a store."""
+    from dataset_kit.cli import cli
+    from tests.export_helpers import corpus, write_jsonl
+
+    source = str(write_jsonl(tmp_path / "in.jsonl", corpus(20)))
+    args = ["export", source, "--out", s3.url("ds")]
+    assert runner.invoke(cli, args).exit_code == 0
+    card = s3.get("ds/README.md")
+    s3.client.put_object(Bucket=s3.bucket, Key="ds/README.md", Body=card + b"\nMy note.\n")
+    stored = s3.keys()
+    before = {key: s3.get(key) for key in stored}
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: {s3.url('ds/README.md')}: was edited"), result.output
+    assert f"delete {s3.url('ds/README.md')} and export again" in result.output
+    assert "dataset-kit card" not in result.output
+    assert s3.keys() == stored
+    assert {key: s3.get(key) for key in stored} == before
+
+
+@pytest.mark.parametrize("name", ["glob*/ds", "ds?x=1", "d[1]"])
+@pytest.mark.parametrize("option", ["--out", "--work-dir"])
+def test_a_url_to_write_with_pattern_characters_is_refused(runner, s3, tmp_path, name, option):
+    """The store's copies read *, ? and [ as patterns: the export landed under
+    mangled keys (ds?x=1/README.md/README.md)."""
+    from dataset_kit.cli import cli
+    from tests.export_helpers import corpus, write_jsonl
+
+    source = str(write_jsonl(tmp_path / "in.jsonl", corpus(5)))
+    out = s3.url(name) if option == "--out" else str(tmp_path / "ds")
+    args = [
+        "export",
+        source,
+        "--out",
+        out,
+        "--work-dir",
+        s3.url(name if option != "--out" else "w"),
+    ]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: {option} {s3.url(name)}: a URL written to may not"), (
+        result.output
+    )
+    assert s3.keys() == []
+    assert not (tmp_path / "ds").exists()

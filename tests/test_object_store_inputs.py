@@ -301,3 +301,62 @@ def test_workers_of_a_dask_cluster_read_the_store_themselves(runner, s3, tmp_pat
     for name in shards:
         expected = (tmp_path / "inline" / "data" / name).read_bytes()
         assert (tmp_path / "dask" / "data" / name).read_bytes() == expected
+
+
+def test_a_scheme_in_capitals_is_the_same_url(runner, s3, tmp_path):
+    s3.client.put_object(Bucket=s3.bucket, Key="in/x.jsonl", Body=b"{}\n")
+    result = invoke(runner, "validate", f"S3://{s3.bucket}/in/x.jsonl")
+    assert result.exit_code == 1, result.output  # read: the record is invalid
+    assert "1 record read from 1 file" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("url", ["s3://", "s3:///", "hf://"])
+@pytest.mark.parametrize("where", ["input", "--out"])
+def test_a_url_without_a_bucket_is_a_clear_error(runner, tmp_path, url, where):
+    source = tmp_path / "a.jsonl"
+    source.write_text("{}\n")
+    args = [url, "--out", tmp_path / "o"] if where == "input" else [source, "--out", url]
+    result = invoke(runner, "export", *args)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: {url}: names no bucket"), result.output
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("export", "--out"), ("validate", "--report"), ("validate", "--rejects"), ("ingest", "-o")],
+)
+@pytest.mark.parametrize("typo", ["s3:/bucket/x", "gs:bucket/x"])
+def test_a_url_missing_a_slash_creates_no_local_folder(
+    runner, tmp_path, monkeypatch, command, option, typo
+):
+    monkeypatch.chdir(tmp_path)
+    page = tmp_path / "page.txt"
+    page.write_text("Title\n\nSome text of a page.\n")
+    result = invoke(runner, command, page, option, typo)
+    assert result.exit_code == 2, result.output
+    scheme = typo.split(":")[0]
+    assert result.output.startswith(
+        f"Error: {typo}: not a URL nor an existing path; did you mean {scheme}://bucket/x?"
+    ), result.output
+    assert not (tmp_path / f"{scheme}:").exists()
+
+
+@pytest.mark.parametrize("other", ["notes.csv", "records.jsonl"])
+def test_ingest_from_a_prefix_holding_other_files(runner, s3, tmp_path, other):
+    """Files that are not page dumps are skipped, as in a local folder (this crashed)."""
+    local = tmp_path / "pages"
+    local.mkdir()
+    for page in sorted(PAGES.glob("*.txt"))[:4]:
+        shutil.copyfile(page, local / page.name)
+    (local / other).write_text("{}\n")
+    url = s3.upload_tree(local, "dumps")
+    outputs = {}
+    for name, source in (("local", local), ("remote", url)):
+        out = tmp_path / f"{name}.jsonl"
+        result = invoke(runner, "ingest", source, "-o", out)
+        assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
+        outputs[name] = (result.exit_code, out.read_bytes())
+    assert outputs["remote"][1], "no page was written"
+    assert outputs["remote"][1].replace(url.encode(), b"") == outputs["local"][1]
+    assert outputs["remote"][0] == outputs["local"][0]

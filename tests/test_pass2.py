@@ -187,6 +187,37 @@ def test_a_killed_runs_work_folder_is_removed_by_the_next_run(runner, tmp_path):
     assert sorted(p.name for p in work.iterdir()) == [live.name]
 
 
+def test_a_killed_runs_local_scratch_is_removed_by_the_next_run(runner, tmp_path, monkeypatch):
+    """With the work folder in a store, the pair check's scratch is a local temporary
+    folder; one left by a killed run goes at the next run, a live run's stays."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from dataset_kit import atomic
+    from dataset_kit.stages.spill import SCRATCH_KIND
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stale = (
+        temp / f"{atomic.TMP_PREFIX}{atomic._host()}-{finished.stdout.strip()}-1-{SCRATCH_KIND}x"
+    )
+    live = temp / f"{atomic.temp_prefix(SCRATCH_KIND)}alive"
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / "pairs").write_bytes(b"scratch")
+    url = "memory://dataset-kit-test/scratch-work"
+    _export(runner, _inputs(tmp_path), tmp_path / "a", "--jobs", "1", "--work-dir", url)
+    assert sorted(p.name for p in temp.iterdir()) == [live.name]
+
+
 def test_the_bytes_do_not_depend_on_how_the_inputs_are_cut_into_tasks(
     runner, tmp_path, monkeypatch
 ):
@@ -202,3 +233,38 @@ def test_the_bytes_do_not_depend_on_how_the_inputs_are_cut_into_tasks(
     whole = _export(runner, [path], tmp_path / "whole", *big_row_groups)
     monkeypatch.setattr(read_validate, "RANGE_BYTES", 64 << 10)
     assert _export(runner, [path], tmp_path / "cut", *big_row_groups) == whole
+
+
+@pytest.mark.parametrize("inside", ["ds", "ds/work", "./ds/"])
+def test_a_work_dir_inside_the_export_is_refused(runner, tmp_path, monkeypatch, inside):
+    """DIR is replaced as a whole: a work dir in it would be carried into the export
+    as a folder the user added (with a killed run's spills)."""
+    monkeypatch.chdir(tmp_path)
+    inputs = _inputs(tmp_path)
+    result = runner.invoke(cli, ["export", *inputs, "--out", "ds", "--work-dir", inside])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: --work-dir {inside}: is inside --out ds"), (
+        result.output
+    )
+    assert not (tmp_path / "ds").exists()
+
+
+def test_a_work_dir_in_a_bucket_that_does_not_exist_creates_no_bucket(runner, s3, tmp_path):
+    inputs = _inputs(tmp_path)
+    url = "s3://no-such-bucket-here/work"
+    result = runner.invoke(
+        cli, ["export", *inputs, "--out", str(tmp_path / "ds"), "--work-dir", url]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: --work-dir {url}: cannot write there"), result.output
+    buckets = [b["Name"] for b in s3.client.list_buckets()["Buckets"]]
+    assert buckets == [s3.bucket]
+
+
+def test_a_work_dir_inside_an_export_in_a_store_is_refused(runner, s3, tmp_path):
+    inputs = _inputs(tmp_path)
+    args = ["export", *inputs, "--out", s3.url("ds"), "--work-dir", s3.url("ds/work")]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "is inside --out" in result.output
+    assert s3.keys() == []

@@ -426,3 +426,12 @@ def test_unexpected_errors_are_not_swallowed(hub, tmp_path, monkeypatch):
     monkeypatch.setattr("huggingface_hub.HfApi.dataset_info", broken)
     with pytest.raises(KeyError):
         publishing.plan_publish(root, REPO, token=hub.write_token, endpoint=hub.url)
+
+
+def test_an_export_in_a_store_is_refused_naming_its_url(runner, tmp_path):
+    """Not folded into "s3:/bucket/ds: not a folder"."""
+    result = runner.invoke(cli, ["publish", "s3://bucket/ds", "--repo-id", "me/x", "--dry-run"])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: s3://bucket/ds: publish reads a local export folder"), (
+        result.output
+    )

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import math
 import os
 import uuid
 from collections import deque
@@ -72,8 +73,11 @@ def connect_timeout() -> float:
         seconds = float(value)
     except ValueError:
         seconds = -1.0
-    if not seconds > 0:
-        raise DatasetKitError(f"{TIMEOUT_ENV}={value!r}: expected a number of seconds above 0")
+    # Dask turns the number into a duration: infinity is no duration it knows.
+    if not 0 < seconds < math.inf:
+        raise DatasetKitError(
+            f"{TIMEOUT_ENV}={value!r}: expected a finite number of seconds above 0"
+        )
     return seconds
 
 

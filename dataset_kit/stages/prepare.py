@@ -25,7 +25,7 @@ from ..reading import ReadNotes, expand_inputs_named
 from ..shards import parse_size
 from ..splits import SplitRequest, SplitStrategy, resolve_request
 from ..splitting import DateSplit, SplitSpec
-from ..storage import AnyPath, as_path, is_remote, store_faults
+from ..storage import AnyPath, as_path, is_remote, refuse_glob_characters, store_faults
 from ..validating import Validator, load_schema
 from .keys import KeyContext
 
@@ -150,6 +150,7 @@ def prepare(
 
 def _checked_output(given: AnyPath) -> AnyPath:
     if is_remote(given):
+        refuse_glob_characters("--out", given)
         out_dir = as_path(str(given).rstrip("/"))
         if "/" not in str(out_dir.path).strip("/"):
             # The rejects, report and staging live beside DIR: a bucket has no beside.
@@ -228,6 +229,7 @@ def _check_field(schema: dict[str, Any], name: str, option: str) -> None:
 
 def _refuse_overlaps(job: ExportJob) -> None:
     out_dir, settings = job.out_dir, job.settings
+    _refuse_work_dir_inside(settings.work_dir, out_dir)
     if is_remote(out_dir):
         _refuse_remote_overlaps(job)
         return
@@ -241,6 +243,26 @@ def _refuse_overlaps(job: ExportJob) -> None:
         [*local, *([settings.schema] if settings.schema else [])],
         [("the rejects file", job.rejects_final), ("the report", job.report_final)],
     )
+
+
+def _refuse_work_dir_inside(work_dir: str | None, out_dir: AnyPath) -> None:
+    """A work dir in DIR would be carried into the export as a folder the user added,
+    and a killed run's spills with it (then published); DIR is replaced as a whole."""
+    if work_dir is None:
+        return
+    work = as_path(work_dir)
+    if is_remote(work) != is_remote(out_dir):
+        return
+    if is_remote(work):
+        inside = (str(work).rstrip("/") + "/").startswith(str(out_dir).rstrip("/") + "/")
+    else:
+        resolved = out_dir.resolve()
+        inside = work.resolve() == resolved or resolved in work.resolve().parents
+    if inside:
+        raise DatasetKitError(
+            f"--work-dir {printable(work_dir)}: is inside --out {printable(out_dir)}, which "
+            "the export replaces as a whole; choose a folder outside it"
+        )
 
 
 def _refuse_remote_overlaps(job: ExportJob) -> None:

@@ -36,6 +36,8 @@ SPILL_FOLDER = ".spill"
 # rerun after a crash) never read each other's spills. Its name carries its owner (see
 # atomic.temp_prefix), so that a later run removes the folder of a run that was killed.
 RUN_FOLDER_KIND = "work-"
+# The local scratch of a run whose work folder is in a store.
+SCRATCH_KIND = "scratch-"
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def work_folder(work_dir: str | None, staged: Path) -> Iterator[WorkFolder]:
     else:
         path = _run_folder(work_dir)
     # The exact check of candidate pairs reads shingle sets with pread: a local file.
-    scratch = Path(tempfile.mkdtemp(prefix="dataset-kit-")) if storage.is_remote(path) else path
+    scratch = _local_scratch() if storage.is_remote(path) else path
     try:
         yield WorkFolder(path, scratch)
     finally:
@@ -77,10 +79,14 @@ def work_folder(work_dir: str | None, staged: Path) -> Iterator[WorkFolder]:
 def _run_folder(work_dir: str) -> Any:
     """A new run-specific folder under ``work_dir``, proven writable."""
     root = storage.as_path(work_dir)
+    storage.refuse_glob_characters("--work-dir", root)
     path = root / f"{temp_prefix(RUN_FOLDER_KIND)}{uuid.uuid4().hex[:16]}"
     try:
         _remove_stale_run_folders(root)
-        path.mkdir(parents=True, exist_ok=True)
+        if not storage.is_remote(path):
+            # Not in a store: there a folder needs no making, and s3fs "makes" the
+            # parents of one by creating its bucket when the bucket does not exist.
+            path.mkdir(parents=True, exist_ok=True)
         # Object stores create folders lazily: only a write proves the place usable.
         (path / ".probe").write_bytes(b"")
         (path / ".probe").unlink()
@@ -93,13 +99,21 @@ def _run_folder(work_dir: str) -> Any:
     return path
 
 
-def _remove_stale_run_folders(root: Any) -> None:
+def _local_scratch() -> Path:
+    """A new local scratch folder in the system's temporary folder, named with its
+    owner; those of killed runs (their owner gone) are removed first, as run folders
+    are, so that a killed run does not leave its pair-check files there for good."""
+    _remove_stale_run_folders(Path(tempfile.gettempdir()), SCRATCH_KIND)
+    return Path(tempfile.mkdtemp(prefix=temp_prefix(SCRATCH_KIND)))
+
+
+def _remove_stale_run_folders(root: Any, kind: str = RUN_FOLDER_KIND) -> None:
     """Remove the run folders under ``root`` whose run is gone (killed before its own
     cleanup); a folder of a live run, or of a run on another host, is left alone."""
     if not root.is_dir():
         return
     for leftover in root.glob(TMP_PREFIX + "*"):
-        if RUN_FOLDER_KIND in leftover.name and not owner_alive(leftover.name):
+        if kind in leftover.name and not owner_alive(leftover.name):
             storage.remove_tree(leftover)
 
 
