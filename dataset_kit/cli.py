@@ -183,6 +183,26 @@ def settings_options(func, environment: bool = True):  # type: ignore[no-untyped
     return func
 
 
+class LocalExportFolder(click.Path):
+    """An existing local folder; a store URL gets a clear word rather than Click's
+    "does not exist" (``card`` and ``stats`` read the files themselves)."""
+
+    def __init__(self) -> None:
+        super().__init__(file_okay=False, exists=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from .storage import is_url
+
+        if is_url(value):
+            self.fail(
+                f"{value}: this command reads a local export folder; copy the export out "
+                "of the store first",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option(
@@ -376,7 +396,7 @@ def publish(
 
 
 @cli.command()
-@click.argument("export_dir", metavar="DIR", type=click.Path(file_okay=False, exists=True))
+@click.argument("export_dir", metavar="DIR", type=LocalExportFolder())
 @click.option(
     "--config",
     "config_file",
@@ -433,7 +453,7 @@ def card(export_dir: str, config_file: str | None, template: str | None, force: 
 
 
 @cli.command()
-@click.argument("export_dir", metavar="DIR", type=click.Path(file_okay=False, exists=True))
+@click.argument("export_dir", metavar="DIR", type=LocalExportFolder())
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 def stats(export_dir: str, as_json: bool) -> None:
     """Print the statistics of the export folder DIR, computed from its shards.

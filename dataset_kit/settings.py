@@ -290,6 +290,7 @@ class ExportSettings:
     work_dir: str | None = setting(
         None,
         metavar="DIR",
+        path="dir",
         help="Where the spill and row plans go while exporting: a folder or an fsspec URL "
         "(s3://...); a run-specific folder in it is removed at the end [default: beside "
         "--out].",

@@ -207,3 +207,22 @@ def test_killed_export_leaves_the_earlier_folder_untouched(tmp_path: Path) -> No
     subprocess.run(command, check=True, timeout=300)
     assert list(tmp_path.glob(".tmp-dataset-kit-*")) == []
     assert tree_digests(out) != before
+
+
+def test_a_relative_work_dir_in_the_config_is_relative_to_the_file(
+    runner: CliRunner, tmp_path: Path, monkeypatch
+) -> None:
+    """Like `out` and the inputs: the folder with its config can be moved as a whole."""
+    project = tmp_path / "project"
+    project.mkdir()
+    write_jsonl(project / "in.jsonl", corpus(30, seed=8))
+    (project / "dataset-kit.toml").write_text(
+        '[export]\ninputs = ["in.jsonl"]\nout = "ds"\nwork_dir = "scratch"\n'
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = runner.invoke(cli, ["export", "--config", str(project / "dataset-kit.toml")])
+    assert result.exit_code == 0, result.output
+    assert (project / "scratch").is_dir() and list((project / "scratch").iterdir()) == []
+    assert list(elsewhere.iterdir()) == []

@@ -519,3 +519,28 @@ def test_init_to_standard_output_and_never_over_an_input(tmp_path, monkeypatch):
     refused = invoke("init", source.name, "--out", "ds", "--file", source.name, "--force")
     assert refused.exit_code == 2 and "is the input" in refused.output
     assert source.read_text().startswith("{")
+
+
+def test_an_output_inside_an_input_folder_is_refused_on_the_first_run(tmp_path, monkeypatch):
+    """Not only on the rerun, when the first export's rejects and shards would be read."""
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    write_jsonl(corpus_dir / "a.jsonl", corpus(20, seed=3))
+    monkeypatch.chdir(tmp_path)
+    for out in ("corpus/sub", "corpus/deeper/sub"):
+        result = CliRunner().invoke(cli, ["export", "corpus", "--out", out])
+        assert result.exit_code == 2, result.output
+        assert "is inside the input folder corpus" in result.output
+        assert "Traceback" not in result.output
+    assert sorted(p.name for p in corpus_dir.iterdir()) == ["a.jsonl"]
+    # An input file (not a folder) beside the output stays allowed.
+    result = CliRunner().invoke(cli, ["export", "corpus/a.jsonl", "--out", "corpus/sub"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command", ["card", "stats"])
+def test_card_and_stats_say_they_read_a_local_folder_when_given_a_url(command):
+    result = CliRunner().invoke(cli, [command, "s3://bucket/ds"])
+    assert result.exit_code == 2, result.output
+    assert "s3://bucket/ds: this command reads a local export folder" in result.output
+    assert "does not exist" not in result.output

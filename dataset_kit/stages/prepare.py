@@ -25,7 +25,14 @@ from ..reading import ReadNotes, expand_inputs_named
 from ..shards import parse_size
 from ..splits import SplitRequest, SplitStrategy, resolve_request
 from ..splitting import DateSplit, SplitSpec
-from ..storage import AnyPath, as_path, is_remote, refuse_glob_characters, store_faults
+from ..storage import (
+    AnyPath,
+    as_path,
+    is_remote,
+    is_url,
+    refuse_glob_characters,
+    store_faults,
+)
 from ..validating import Validator, load_schema
 from .keys import KeyContext
 
@@ -233,6 +240,7 @@ def _refuse_overlaps(job: ExportJob) -> None:
     if is_remote(out_dir):
         _refuse_remote_overlaps(job)
         return
+    _refuse_output_in_input_folder(settings.inputs or (), out_dir)
     local = [p for p in job.paths if not is_remote(p)]
     if any(
         out_dir.resolve() == p.resolve().parent or out_dir.resolve() in p.resolve().parents
@@ -243,6 +251,23 @@ def _refuse_overlaps(job: ExportJob) -> None:
         [*local, *([settings.schema] if settings.schema else [])],
         [("the rejects file", job.rejects_final), ("the report", job.report_final)],
     )
+
+
+def _refuse_output_in_input_folder(inputs: Sequence[str], out_dir: AnyPath) -> None:
+    """An export inside a folder it reads would read itself the next time: its rejects
+    file as input records, its folder as inputs inside the output. Refused at once,
+    not only on the rerun."""
+    resolved = out_dir.resolve()
+    for given in inputs:
+        if is_url(given) or not Path(given).is_dir():
+            continue
+        folder = Path(given).resolve()
+        if folder == resolved or folder in resolved.parents:
+            raise DatasetKitError(
+                f"--out {printable(out_dir)}: is inside the input folder {printable(given)}, "
+                "so the next export would read this one's rejects and shards as input; "
+                "choose an output folder outside it"
+            )
 
 
 def _refuse_work_dir_inside(work_dir: str | None, out_dir: AnyPath) -> None:
