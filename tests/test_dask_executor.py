@@ -169,12 +169,17 @@ def test_an_error_that_cannot_be_unpickled_arrives_as_its_message_and_exit_code(
 def test_workers_running_another_dataset_kit_are_refused(client):
     check_workers(client, worker_identity())  # the same: accepted
     with pytest.raises(DatasetKitError, match=r"runs dataset-kit .* but this client runs 0\.0\.0 "):
-        check_workers(client, ("0.0.0", worker_identity()[1]))
+        check_workers(client, ("0.0.0", *worker_identity()[1:]))
     # A worker that joins later is checked by each task.
     executor = DaskExecutor(client)
-    executor.identity = ("0.0.0", executor.identity[1])
+    executor.identity = ("0.0.0", *executor.identity[1:])
     with pytest.raises(DatasetKitError, match="install the same dataset-kit on every worker"):
         list(executor.map_ordered(where_am_i, range(3), None))
+    # Another checkout of the same version: its code differs.
+    with pytest.raises(
+        DatasetKitError, match=r"code [0-9a-f]{12}\), but this client .* code 0{12}"
+    ):
+        check_workers(client, (*worker_identity()[:2], "0" * 12))
 
 
 class _LostFuture:

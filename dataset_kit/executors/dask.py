@@ -19,8 +19,8 @@ opened at the end. :class:`DaskExecutor` keeps the executor protocol's promises 
   a value, not raised on the worker: retrying it would only fail again, and the
   client raises it as the same clean ``Error: ...``.
 
-Workers must run the same dataset-kit as the client (version and sketch kernel
-version): checked when connecting, and again by every task, for workers that join
+Workers must run the same dataset-kit as the client (version, sketch kernel version
+and a digest of its code): checked when connecting, and again by every task, for workers that join
 later. The workers read inputs and write the spill themselves, so the paths must
 mean the same on every machine (a shared file system, or object-store URLs).
 """
@@ -28,7 +28,9 @@ mean the same on every machine (a shared file system, or object-store URLs).
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
+import hashlib
 import logging
 import math
 import os
@@ -37,6 +39,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import DatasetKitError
@@ -81,13 +84,25 @@ def connect_timeout() -> float:
     return seconds
 
 
-def worker_identity() -> tuple[str, int]:
-    """What must match between the client and every worker: dataset-kit's version and
-    the sketch kernel's (the meaning of the MinHash values a task returns)."""
+def worker_identity() -> tuple[str, int, str]:
+    """What must match between the client and every worker: dataset-kit's version, the
+    sketch kernel's (the meaning of the MinHash values a task returns) and a digest of
+    its code (two checkouts of one version differ there, and a task of one called with
+    the other's arguments failed with a traceback)."""
     from .. import __version__
     from ..sketch_kernel import KERNEL_VERSION
 
-    return (__version__, KERNEL_VERSION)
+    return (__version__, KERNEL_VERSION, _code_digest())
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 @dataclass
@@ -99,7 +114,7 @@ class TaskFailed:
 
 
 def run_task(
-    fn: Callable[[C, T], R], ctx: C, task: T, expected: tuple[str, int], folder: str = ""
+    fn: Callable[[C, T], R], ctx: C, task: T, expected: tuple[str, int, str], folder: str = ""
 ) -> Any:
     """What a worker runs for one task: ``fn(ctx, task)``, after checking that this
     worker runs the client's dataset-kit, in the client's current ``folder``."""
@@ -158,12 +173,14 @@ def _worker_name() -> str:
     return "a worker"
 
 
-def _mismatch(worker: str, found: Any, expected: tuple[str, int]) -> str:
-    version, kernel = found
+def _mismatch(worker: str, found: Any, expected: tuple[str, int, str]) -> str:
+    version, kernel = found[0], found[1]
+    code = f", code {found[2]}" if len(found) > 2 else ""
     return (
-        f"the Dask worker {worker} runs dataset-kit {version} (sketch kernel {kernel}), "
-        f"but this client runs {expected[0]} (sketch kernel {expected[1]}): install the "
-        "same dataset-kit on every worker, or the output would depend on where a task ran"
+        f"the Dask worker {worker} runs dataset-kit {version} (sketch kernel {kernel}{code}), "
+        f"but this client runs {expected[0]} (sketch kernel {expected[1]}, code "
+        f"{expected[2]}): install the same dataset-kit on every worker, or the output would "
+        "depend on where a task ran"
     )
 
 
@@ -396,7 +413,7 @@ def _wait_for_a_worker(client: Any, address: str, timeout: float) -> None:
         ) from exc
 
 
-def check_workers(client: Any, expected: tuple[str, int]) -> None:
+def check_workers(client: Any, expected: tuple[str, int, str]) -> None:
     """Raise :class:`DatasetKitError` unless every worker of ``client`` runs the
     dataset-kit ``expected`` (see :func:`worker_identity`)."""
     try:
