@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .errors import DatasetKitError
+from .errors import DatasetKitError, printable
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -161,7 +161,7 @@ def refuse_url_output(option: str, value: object) -> None:
         _refuse_broken_url(os.fspath(value) if isinstance(value, os.PathLike) else str(value))
     if value is not None and is_url(value):
         raise DatasetKitError(
-            f"{option} {display(value)}: only `export --out` writes to a store; write this "
+            f"{option} {printable(value)}: only `export --out` writes to a store; write this "
             "file locally and copy it there"
         )
 
@@ -172,16 +172,9 @@ def refuse_glob_characters(option: str, path: AnyPath) -> None:
     would land under other keys (``ds?x/README.md/README.md``)."""
     if is_remote(path) and any(char in str(path) for char in "*?["):
         raise DatasetKitError(
-            f"{option} {display(path)}: a URL written to may not hold *, ? or [ (the store's "
+            f"{option} {printable(path)}: a URL written to may not hold *, ? or [ (the store's "
             "copies read them as patterns); choose another name"
         )
-
-
-def display(path: object) -> str:
-    """``path`` as the user wrote it: a URL keeps its scheme."""
-    from .errors import printable
-
-    return printable(path)
 
 
 # How much a store fetches per request beyond what was asked (fsspec's read-ahead):
@@ -316,4 +309,4 @@ def store_faults(path: object) -> Iterator[None]:
         reason = describe_store_fault(exc) if remote else None
         if reason is None:
             raise
-        raise DatasetKitError(f"{display(path)}: {reason}") from exc
+        raise DatasetKitError(f"{printable(path)}: {reason}") from exc

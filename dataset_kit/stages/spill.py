@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from .. import storage
 from ..atomic import TMP_PREFIX, owner_alive, temp_prefix
-from ..errors import DatasetKitError
+from ..errors import DatasetKitError, printable
 
 SPILL_FOLDER = ".spill"
 # Each run under --work-dir gets its own folder, so that runs sharing a work dir (or a
@@ -93,7 +93,7 @@ def _run_folder(work_dir: str) -> Any:
     except (OSError, ValueError) as exc:
         storage.remove_tree(path)
         raise DatasetKitError(
-            f"--work-dir {storage.display(work_dir)}: cannot write there ({exc}); "
+            f"--work-dir {printable(work_dir)}: cannot write there ({exc}); "
             "give a folder (or URL) this process may create and write"
         ) from exc
     return path
