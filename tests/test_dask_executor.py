@@ -291,6 +291,24 @@ def test_export_on_the_cluster_is_byte_identical_to_inline(tmp_path, address, mo
     assert len([p for p in inline if p.startswith("ds/data/")]) >= 3
 
 
+def test_tasks_undo_the_nannys_malloc_setting_on_each_worker(tmp_path, client, address):
+    # A nanny starts its workers with MALLOC_TRIM_THRESHOLD_ set, which made every large
+    # allocation a fresh mmap (stages/memory.py): each worker that ran a task set the
+    # thresholds back, and glibc took them.
+    assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {"65536"}
+    inputs = _records(tmp_path, files=4, per_file=40)
+    _export(tmp_path, "dask", inputs, "--scheduler", address)
+
+    def undone() -> tuple[int, bool]:
+        from dataset_kit.stages.memory import reuse_freed_heap
+
+        return reuse_freed_heap.cache_info().currsize, reuse_freed_heap()
+
+    # (Either worker may have run every task of so small an export.)
+    found = list(client.run(undone).values())
+    assert all(taken for _, taken in found) and any(ran for ran, _ in found), found
+
+
 def test_export_with_a_local_cluster_and_the_dashboard_link(tmp_path):
     inputs = _records(tmp_path, files=3, per_file=40)
     inline = _export(tmp_path, "inline", inputs)

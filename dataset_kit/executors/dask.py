@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import DatasetKitError
+from ..stages.memory import reuse_freed_heap
 from .local import resolve_jobs
 
 C = TypeVar("C")
@@ -122,6 +123,7 @@ def run_task(
     if found != expected:
         return TaskFailed(DatasetKitError(_mismatch(_worker_name(), found, expected)))
     _enter(folder)
+    reuse_freed_heap()
     try:
         return fn(ctx, task)
     except DatasetKitError as exc:

@@ -34,7 +34,7 @@ from ..shards import row_nbytes, statistics_nbytes
 from ..splits import RecordValues, SplitStrategy, record_values
 from ..tasks import LineRange, PageFiles
 from ..validating import Issue, Validator
-from .memory import release_memory
+from .memory import release_memory, task_started
 from .read_validate import InvalidRecord, KeyTask, TaskRecords, read_task, record_id
 from .spill import write_spill
 
@@ -102,6 +102,7 @@ class TaskKeys:
 def key_task(ctx: KeyContext, item: tuple[int, KeyTask]) -> TaskKeys:
     """Pass 1 for one task: validate, key and spill its records (runs in a worker)."""
     index, task = item
+    task_started()
     read = read_task(task, ctx.validator)
     batch = _to_arrow(read, ctx.columns)
     valid = read.valid

@@ -37,7 +37,7 @@ from ..shards import ShardInfo, write_shard
 from ..statistics import ShardTally, WrittenRowGroups
 from ..validating import Issue
 from .layout import ShardTask
-from .memory import release_memory
+from .memory import release_memory, task_started
 from .merge import KeyArrays, ReadTotals
 from .plan import DUPLICATE_ID, SplitPlan
 from .read_validate import InvalidRecord
@@ -164,6 +164,7 @@ def write_row_plans(
 
 def write_shard_task(ctx: ShardContext, task: ShardTask) -> ShardResult:
     """Write one shard (runs in a worker); see the module docstring."""
+    task_started()
     tally = ShardTally(list(ctx.schema.names)) if ctx.count_statistics else None
     info = write_shard(
         ctx.folder,
