@@ -56,3 +56,13 @@ class WithArguments(DatasetKitError):
 
 def fail_with_arguments(ctx: object, task: int) -> int:
     raise WithArguments("ds", ["no card", "no license"])
+
+
+def quick_then_fail_on_seven(ctx: object, task: int) -> int:
+    """Tasks done at once, so that results come back several together; task 7 is a bad
+    input, or (``ctx == "bug"``) a bug."""
+    if task == 7:
+        if ctx == "bug":
+            raise ValueError("a bug in task 7")
+        raise InputError("bad.jsonl:7: not a record")
+    return task

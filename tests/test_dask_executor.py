@@ -34,6 +34,7 @@ from dask_helpers import (
     fail_on_three,
     fail_with_arguments,
     finish_late_first,
+    quick_then_fail_on_seven,
     where_am_i,
 )
 from distributed import Client, LocalCluster, SchedulerPlugin
@@ -155,6 +156,49 @@ def test_any_other_task_error_is_retried_then_raised(client, tmp_path):
     with pytest.raises(ValueError, match="a bug in the stage"):
         list(executor.map_ordered(crash_on_three, range(6), str(tmp_path)))
     assert (tmp_path / "3.attempts").read_text() == "xx"
+
+
+class _GraphUpdates(SchedulerPlugin):
+    """Counts the graphs the scheduler receives: one per ``submit`` or ``map`` call."""
+
+    name = "count-graph-updates"
+
+    def __init__(self) -> None:
+        self.updates = 0
+
+    def update_graph(self, scheduler, **kwargs) -> None:
+        self.updates += 1
+
+
+def test_tasks_are_submitted_a_batch_at_a_time_and_all_come_back_in_order(client):
+    client.register_plugin(_GraphUpdates())
+    try:
+        executor = DaskExecutor(client)
+        window = executor.window()  # 2 workers x 1 thread x 3
+        count = 60
+        got = [task for task, _, _ in executor.map_ordered(where_am_i, range(count), None)]
+        updates = client.run_on_scheduler(
+            lambda dask_scheduler: dask_scheduler.plugins["count-graph-updates"].updates
+        )
+    finally:
+        client.unregister_scheduler_plugin("count-graph-updates")
+    assert got == list(range(count))
+    # The first window in one message, then a third of a window (or more) in each.
+    assert updates <= 1 + (count - window) / (window // 3)
+
+
+@pytest.mark.parametrize(
+    ("ctx", "error", "said"),
+    [("input", InputError, r"^bad.jsonl:7: not a record$"), ("bug", ValueError, "a bug in task 7")],
+)
+def test_a_failure_among_results_fetched_together_is_raised_after_the_ones_before(
+    client, ctx, error, said
+):
+    got: list[int] = []
+    executor = DaskExecutor(client, retries=0)
+    with pytest.raises(error, match=said):
+        got.extend(executor.map_ordered(quick_then_fail_on_seven, range(30), ctx))
+    assert got == list(range(7))
 
 
 def test_an_error_that_cannot_be_unpickled_arrives_as_its_message_and_exit_code(client):
