@@ -46,10 +46,12 @@ from dataset_kit.cli import cli
 from dataset_kit.errors import DatasetKitError, InputError
 from dataset_kit.executors import open_executor, resolve_scheduler
 from dataset_kit.executors.dask import (
+    LOCAL_CLUSTER_SETTINGS,
     DaskExecutor,
     _outcome,
     _portable,
     check_workers,
+    dask_executor,
     worker_identity,
 )
 from dataset_kit.exporting import export
@@ -360,6 +362,27 @@ def test_export_with_a_local_cluster_and_the_dashboard_link(tmp_path):
     options = ("--scheduler", "local", "--jobs", "2")
     assert _export(tmp_path, "local", inputs, *options, stderr=printed) == inline
     assert "Dask dashboard: http://127.0.0.1:" in printed[0]
+
+
+def test_the_local_cluster_runs_its_workers_with_fewer_wakeups():
+    def settings(dask_worker) -> tuple[bool, bool, float]:
+        import dask
+
+        return (
+            dask.config.get("distributed.worker.profile.enabled"),
+            "profile" in dask_worker.periodic_callbacks,
+            dask_worker.periodic_callbacks["memory_monitor"].callback_time,
+        )
+
+    with dask_executor("local", 2) as executor:
+        found = executor.client.run(settings)
+    assert len(found) == 2
+    assert set(found.values()) == {(False, False, 1000)}  # milliseconds
+    assert LOCAL_CLUSTER_SETTINGS["distributed.worker.memory.monitor-interval"] == "1s"
+    # Only that cluster's: the settings of this process are as they were.
+    import dask
+
+    assert dask.config.get("distributed.worker.profile.enabled") is True
 
 
 def test_the_environment_names_the_scheduler_and_overrides_the_config(tmp_path, address):
