@@ -37,7 +37,7 @@ from ..shards import ShardInfo, write_shard
 from ..statistics import ShardTally, WrittenRowGroups
 from ..validating import Issue
 from .layout import ShardTask
-from .memory import release_memory, task_started
+from .memory import release_memory
 from .merge import KeyArrays, ReadTotals
 from .plan import DUPLICATE_ID, SplitPlan
 from .read_validate import InvalidRecord
@@ -164,7 +164,6 @@ def write_row_plans(
 
 def write_shard_task(ctx: ShardContext, task: ShardTask) -> ShardResult:
     """Write one shard (runs in a worker); see the module docstring."""
-    task_started()
     tally = ShardTally(list(ctx.schema.names)) if ctx.count_statistics else None
     info = write_shard(
         ctx.folder,
@@ -180,7 +179,9 @@ def write_shard_task(ctx: ShardContext, task: ShardTask) -> ShardResult:
             f"internal error: shard {info.path} has {info.rows} rows of {info.num_bytes} "
             f"bytes, planned {task.rows} rows of {task.num_bytes} bytes"
         )
-    release_memory()
+    # A shard is seconds of work: handing its memory back after it costs little next to
+    # that (the growth rule of pass 1's short tasks is for tasks of a tenth of a second).
+    release_memory(force=True)
     return ShardResult(info, tally)
 
 
