@@ -21,6 +21,7 @@ import contextlib
 import io
 import os
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -276,6 +277,14 @@ _STORE_FAULTS = {
 def describe_store_fault(exc: BaseException) -> str | None:
     """One line for the user about a fault of a store (fsspec URL), or None when
     ``exc`` is not one (a bug, or a local error that is reported elsewhere)."""
+    unresolved = _in_chain(exc, socket.gaierror)
+    if unresolved is not None:
+        # Said before any wrapper's words: "Name or service not known" alone did not
+        # tell a user without network what was wrong.
+        return (
+            f"cannot resolve the store's host name ({_message(unresolved)}): no network, or "
+            "a wrong endpoint (for the Hub: HF_ENDPOINT; for S3: AWS_ENDPOINT_URL_S3)"
+        )
     for kind in type(exc).__mro__:
         if kind.__name__ in _STORE_FAULTS:
             return _STORE_FAULTS[kind.__name__]
@@ -288,6 +297,18 @@ def describe_store_fault(exc: BaseException) -> str | None:
         return _message(exc) or type(exc).__name__
     cause = exc.__cause__ or exc.__context__
     return describe_store_fault(cause) if cause is not None and cause is not exc else None
+
+
+def _in_chain(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first exception of ``kind`` among ``exc`` and its causes (contexts)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _message(exc: BaseException) -> str:

@@ -54,3 +54,21 @@ def test_a_missing_dataset_repo_names_the_url(runner, hub, tmp_path, monkeypatch
     assert result.output.startswith(f"Error: {url}: no such object, prefix or bucket"), (
         result.output
     )
+
+
+def test_a_hub_whose_host_does_not_resolve_says_so(runner, hub, monkeypatch):
+    # No network: huggingface_hub's own error said only "Name or service not known".
+    import socket
+
+    def no_dns(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    reach_the_local_hub(hub, monkeypatch)
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    url = "hf://datasets/newsroom/raw/data/"
+    result = runner.invoke(cli, ["validate", url])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(
+        f"Error: {url}: cannot resolve the store's host name (Name or service not known): "
+        "no network, or a wrong endpoint (for the Hub: HF_ENDPOINT"
+    ), result.output
