@@ -58,11 +58,14 @@ def fail_with_arguments(ctx: object, task: int) -> int:
     raise WithArguments("ds", ["no card", "no license"])
 
 
-def quick_then_fail_on_seven(ctx: object, task: int) -> int:
-    """Tasks done at once, so that results come back several together; task 7 is a bad
-    input, or (``ctx == "bug"``) a bug."""
-    if task == 7:
+def slow_first_then_fail_on_three(ctx: object, task: int) -> int:
+    """Task 0 takes half a second, the others none: when 0 is done, several after it
+    are too, and their results are fetched together; task 3 is a bad input, or
+    (``ctx == "bug"``) a bug."""
+    if task == 0:
+        time.sleep(0.5)
+    if task == 3:
         if ctx == "bug":
-            raise ValueError("a bug in task 7")
-        raise InputError("bad.jsonl:7: not a record")
+            raise ValueError("a bug in task 3")
+        raise InputError("bad.jsonl:3: not a record")
     return task

@@ -7,6 +7,10 @@ worker's own libraries take more than a forked ``--jobs`` worker's.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from dataset_kit.stages import memory
@@ -105,15 +109,29 @@ def test_without_the_nanny_setting_the_allocator_is_left_alone(monkeypatch, libc
     assert libc.mallopt_calls == []
 
 
-def test_the_real_allocator_takes_the_setting(monkeypatch):
+def test_another_value_than_the_nannys_is_left_alone(monkeypatch, libc):
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "1048576")  # an operator's choice
+    assert memory.reuse_freed_heap() is False
+    assert libc.mallopt_calls == []
+
+
+def test_the_real_allocator_takes_the_setting(tmp_path):
+    # In a process of its own: the setting would stay with the test run's allocator.
     if memory._libc() is None:
         pytest.skip("not glibc")
-    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
-    memory.reuse_freed_heap.cache_clear()
-    try:
-        assert memory.reuse_freed_heap() is True
-    finally:
-        memory.reuse_freed_heap.cache_clear()
+    script = "from dataset_kit.stages.memory import reuse_freed_heap; print(reuse_freed_heap())"
+    environment = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "True", done.stderr
+
+
+def test_where_the_size_cannot_be_read_a_task_end_trims(monkeypatch, trims):
+    monkeypatch.setattr(memory, "_resident_bytes", lambda: None)
+    memory.task_started()
+    memory.release_memory()
+    assert trims == [0]
 
 
 def test_a_refused_setting_is_reported(monkeypatch, libc):

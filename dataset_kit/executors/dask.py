@@ -235,44 +235,53 @@ class DaskExecutor:
         run = f"{getattr(fn, '__name__', 'task')}-{uuid.uuid4().hex[:12]}"
         # In a list, so that a context that is itself a collection is not split up.
         [shared] = client.scatter([ctx], broadcast=True, hash=False)
-        pending: deque[Any] = deque()
         numbered = enumerate(tasks)
+        pending: deque[Any] = deque(self._submit(fn, shared, _take(numbered, window), run))
         try:
-            chunk = list(itertools.islice(numbered, window))
-            while chunk:
-                pending.extend(self._submit(fn, shared, chunk, run))
-                while len(pending) > window - batch:
-                    yield from self._outcomes(pending)
-                # Refilled to the window: several results may have come back at once.
-                chunk = list(itertools.islice(numbered, window - len(pending)))
             while pending:
-                yield from self._outcomes(pending)
+                values, failure = self._results(_ready(pending, batch))
+                # Refilled before the results are handed on: the workers keep busy while
+                # the consumer takes them.
+                if failure is None and len(pending) <= window - batch:
+                    pending.extend(
+                        self._submit(fn, shared, _take(numbered, window - len(pending)), run)
+                    )
+                yield from values
+                if failure is not None:
+                    raise failure
         finally:
             if pending:  # stopped early (an error, or the consumer gave up)
                 client.cancel(list(pending))
+                pending.clear()
             shared.release()
 
-    def _outcomes(self, pending: deque[Any]) -> Iterator[Any]:
-        """The results of the first of ``pending`` and of those after it already done,
-        fetched in one request (one round trip through the scheduler, not one each)."""
-        ready = [pending.popleft()]
-        while pending and pending[0].done():
-            ready.append(pending.popleft())
-        if len(ready) > 1:
-            try:
-                values = self.client.gather(ready)
-            except Exception:  # one of them failed: say which, as one at a time would
-                values = None
-            if values is not None:
-                yield from (_value(value) for value in values)
-                return
-        for future in ready:
-            yield _outcome(future)
+    def _results(self, ready: list[Any]) -> tuple[list[Any], BaseException | None]:
+        """The values of the futures ``ready``, in order, up to the first that failed,
+        and the clean error of that one (None if none failed). Fetched in one request
+        (one round trip through the scheduler, not one each); when that fails, one at a
+        time, to say which task failed and how, as :func:`_outcome` does."""
+        values: list[Any] = []
+        try:
+            raw = self.client.gather(ready) if len(ready) > 1 else None
+        except Exception:  # a task failed, or the fetch did: see them one at a time
+            raw = None
+        try:
+            for position, future in enumerate(ready):
+                values.append(_outcome(future) if raw is None else _value(raw[position]))
+        except Exception as failure:  # raised by the caller once the values before it are out
+            return values, failure
+        finally:
+            # The error's traceback keeps this frame: without the futures, so that the
+            # finished tasks after a failed one are not held on the cluster.
+            ready.clear()
+        return values, None
 
     def _submit(
         self, fn: Callable[..., Any], shared: Any, chunk: list[tuple[int, T]], run: str
     ) -> list[Any]:
         """Submit ``chunk`` (numbered tasks) in one message; its futures, in order."""
+        if not chunk:
+            return []
         count = len(chunk)
         return self.client.map(  # type: ignore[no-any-return]
             run_task,
@@ -287,6 +296,20 @@ class DaskExecutor:
             # Earlier tasks first: the client waits for them in this order.
             priority=-chunk[0][0],
         )
+
+
+def _take(numbered: Iterator[tuple[int, T]], count: int) -> list[tuple[int, T]]:
+    """The next ``count`` numbered tasks (fewer at the end of the stream)."""
+    return list(itertools.islice(numbered, count))
+
+
+def _ready(pending: deque[Any], most: int) -> list[Any]:
+    """The first of ``pending`` (waited for), and up to ``most - 1`` after it that are
+    already done, taken off ``pending``."""
+    ready = [pending.popleft()]
+    while pending and len(ready) < most and pending[0].done():
+        ready.append(pending.popleft())
+    return ready
 
 
 def _outcome(future: Any) -> Any:
@@ -367,11 +390,13 @@ def _only_critical(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.CRITICAL
 
 
-# Dask settings of the LocalCluster that ``--scheduler local`` starts. A worker's event
-# loop shares the GIL with its task thread, and these callbacks woke it every 10 to 100
-# ms: the statistical profiler (the dashboard's Profile page), the event-loop health
-# tick and the memory and system monitors. Less often, pass 1 took 3% less time (2
-# workers on 2 cores). A cluster of your own keeps its own settings (docs/scale.md).
+# Dask settings of the LocalCluster that ``--scheduler local`` starts (its workers and
+# its scheduler). A worker's event loop shares the GIL with its task thread, and these
+# callbacks woke it every 10 to 500 ms: the statistical profiler (the dashboard's
+# Profile page), the event-loop health tick and the memory and system monitors (the
+# memory monitor also pauses or restarts a worker over its limit: within 1 s now).
+# Less often, pass 1 took 3% less time (2 workers on 2 cores). A cluster of your own
+# keeps its own settings (docs/scale.md says which to set).
 LOCAL_CLUSTER_SETTINGS = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",

@@ -14,24 +14,27 @@ from typing import Any
 # with an absolute limit it trimmed after every task, then faulted the same pages back
 # in on the next one (with :func:`reuse_freed_heap`, a tenth of a worker's CPU in pass 1).
 TRIM_ABOVE_BYTES = 160 << 20
-# glibc's mallopt parameters (malloc.h), and the values its adaptive thresholds reach on
-# a 64-bit system (the largest mmap threshold, and twice that for trimming).
+# glibc's mallopt parameters (malloc.h), and the ceilings its adaptive thresholds can
+# reach on a 64-bit system (the largest mmap threshold, and twice that for trimming).
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD_CEILING = 32 << 20
 TRIM_THRESHOLD_CEILING = 64 << 20
-# The variable a Dask nanny sets for the workers it starts (65536 by default).
+# The variable a Dask nanny sets for the workers it starts, and Dask's value for it: any
+# other value was chosen by whoever runs the cluster, and stays.
 NANNY_TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
+NANNY_TRIM_DEFAULT = "65536"
 
 _baseline: tuple[int, int] | None = None  # (pid, resident bytes when its first task began)
 
 
-def _resident_bytes() -> int:
+def _resident_bytes() -> int | None:
+    """This process's resident size; None where it cannot be read (not Linux)."""
     try:
         with open("/proc/self/statm") as statm:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
-        return TRIM_ABOVE_BYTES
+        return None
 
 
 @functools.cache
@@ -61,8 +64,10 @@ def task_started() -> None:
     from there."""
     global _baseline
     pid = os.getpid()
+    # Unlocked: two first tasks in threads of one worker may both note a size, the last
+    # one wins, a little larger. Harmless: the limit only moves by that much.
     if _baseline is None or _baseline[0] != pid:
-        _baseline = (pid, _resident_bytes())
+        _baseline = (pid, _resident_bytes() or 0)
 
 
 @functools.cache
@@ -72,14 +77,15 @@ def reuse_freed_heap() -> bool:
     A nanny starts its worker with ``MALLOC_TRIM_THRESHOLD_=65536`` so that freed memory
     goes back to the OS at once. Setting any threshold switches off glibc's adaptive
     ones, so every allocation over 128 kB became a fresh ``mmap``, zero-filled page by
-    page when touched: 250,000 page faults in 4 s per worker, where a ``--jobs`` worker
+    page when touched: 120,000 page faults in 4 s per worker, where a ``--jobs`` worker
     had 3,000. The tasks give memory back themselves (:func:`release_memory`), so the
-    thresholds are set where glibc's adaptive ones settle for these tasks' buffers.
+    thresholds are set to the ceilings glibc's adaptive ones can reach. Another value
+    of the variable than Dask's is left alone: someone chose it.
     """
     libc = _libc()
-    if NANNY_TRIM_VARIABLE not in os.environ or libc is None:
+    if os.environ.get(NANNY_TRIM_VARIABLE) != NANNY_TRIM_DEFAULT or libc is None:
         return False
-    # mallopt answers 0 for a value it refuses (an mmap threshold above its maximum).
+    # mallopt answers 0 when it fails.
     taken = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_CEILING)
     return bool(taken and libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_CEILING))
 
@@ -89,7 +95,8 @@ def release_memory(force: bool = False) -> None:
     otherwise), so that a worker's resident size is its working set, not its
     high-water mark. Between phases (``force``) it always runs: the next phase's
     peak then starts from what is really in use."""
-    if not force and _resident_bytes() < _trim_limit():
+    resident = _resident_bytes()
+    if not force and resident is not None and resident < _trim_limit():
         return  # small enough: trimming would only cost page faults on the next task
     if force:
         import pyarrow as pa
