@@ -223,7 +223,7 @@ def open_arrow_input(path: AnyPath) -> pa.NativeFile:
 
     if is_remote(path):
         return pa.PythonFile(path.open("rb", block_size=RANDOM_ACCESS_BLOCK), mode="r")
-    return pa.OSFile(os.fspath(path), "rb")
+    return _local_arrow_file(path, "rb")
 
 
 def open_arrow_output(path: AnyPath) -> pa.NativeFile:
@@ -234,7 +234,20 @@ def open_arrow_output(path: AnyPath) -> pa.NativeFile:
 
     if is_remote(path):
         return pa.PythonFile(path.open("wb"), mode="w")
-    return pa.OSFile(os.fspath(path), "wb")
+    return _local_arrow_file(path, "wb")
+
+
+def _local_arrow_file(path: AnyPath, mode: str) -> pa.NativeFile:
+    """Arrow's file at ``path``; an error of the operating system names ``path`` (Arrow's
+    own carry the number but not the name, and the user saw only "no such file")."""
+    import pyarrow as pa
+
+    try:
+        return pa.OSFile(os.fspath(path), mode)
+    except OSError as exc:
+        if exc.filename is not None or exc.errno is None:
+            raise
+        raise type(exc)(exc.errno, os.strerror(exc.errno), os.fspath(path)) from exc
 
 
 def remove_tree(path: AnyPath) -> None:

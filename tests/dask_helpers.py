@@ -7,6 +7,7 @@ this module imports there without pytest or the fixtures.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from pathlib import Path
@@ -68,4 +69,11 @@ def slow_first_then_fail_on_three(ctx: object, task: int) -> int:
         if ctx == "bug":
             raise ValueError("a bug in task 3")
         raise InputError("bad.jsonl:3: not a record")
+    return task
+
+
+def missing_on_the_worker(path: str, task: int) -> int:
+    """As a worker without the client's disk: ``path`` is not there (task 1)."""
+    if task == 1:
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
     return task

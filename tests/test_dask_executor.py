@@ -34,6 +34,7 @@ from dask_helpers import (
     fail_on_three,
     fail_with_arguments,
     finish_late_first,
+    missing_on_the_worker,
     slow_first_then_fail_on_three,
     where_am_i,
 )
@@ -224,6 +225,26 @@ def test_a_failure_among_results_fetched_together_is_raised_after_the_ones_befor
     while others() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert others() == []
+
+
+def test_a_file_a_worker_cannot_see_but_this_machine_can_is_named_so(client, tmp_path):
+    # A worker on another machine, without this one's disk: ``validate -`` saves
+    # standard input to a local temporary file, a path on a local disk is not shared.
+    here = tmp_path / "records.jsonl"
+    here.write_text("{}\n")
+    executor = DaskExecutor(client, retries=0)
+    with pytest.raises(DatasetKitError, match="a Dask worker cannot see this file") as seen:
+        list(executor.map_ordered(missing_on_the_worker, range(3), str(here)))
+    assert str(seen.value).startswith(f"{here}: ")
+    assert "shared file system" in str(seen.value)
+    # A file to write in a folder this machine has (a spill in --work-dir, a shard).
+    new = tmp_path / "spill" / "00000001.arrow"
+    new.parent.mkdir()
+    with pytest.raises(DatasetKitError, match=f"cannot see the folder {new.parent}, though"):
+        list(executor.map_ordered(missing_on_the_worker, range(3), str(new)))
+    # Missing here too: the plain error, reported as any missing file.
+    with pytest.raises(FileNotFoundError):
+        list(executor.map_ordered(missing_on_the_worker, range(3), str(tmp_path / "x" / "y")))
 
 
 def test_an_error_that_cannot_be_unpickled_arrives_as_its_message_and_exit_code(client):

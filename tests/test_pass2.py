@@ -268,3 +268,20 @@ def test_a_work_dir_inside_an_export_in_a_store_is_refused(runner, s3, tmp_path)
     assert result.exit_code == 2, result.output
     assert "is inside --out" in result.output
     assert s3.keys() == []
+
+
+def test_arrow_files_that_cannot_be_opened_name_their_path(tmp_path):
+    # Arrow's own error carries the number but not the name: a worker without the
+    # work folder said only "no such file or folder".
+    from dataset_kit.errors import describe_os_error
+    from dataset_kit.storage import open_arrow_input, open_arrow_output
+
+    for opening, path in (
+        (open_arrow_output, tmp_path / "no-folder" / "00000001.arrow"),
+        (open_arrow_input, tmp_path / "00000002.arrow"),
+    ):
+        with pytest.raises(FileNotFoundError) as caught:
+            opening(path)
+        assert describe_os_error(caught.value) == f"{path}: no such file or folder " + (
+            "(was it moved or deleted while the command ran?)"
+        )

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import DatasetKitError
+from ..errors import DatasetKitError, printable
 from ..stages.memory import reuse_freed_heap
 from .local import resolve_jobs
 
@@ -318,6 +318,11 @@ def _outcome(future: Any) -> Any:
 
     try:
         value = future.result()
+    except FileNotFoundError as exc:
+        unseen = _unseen_by_workers(exc.filename)
+        if unseen is None:
+            raise  # missing here too: reported as any missing file
+        raise DatasetKitError(unseen) from exc
     except KilledWorker as exc:
         raise DatasetKitError(
             f"task {future.key} was running on a Dask worker that died each time it was "
@@ -330,6 +335,25 @@ def _outcome(future: Any) -> Any:
             f"the scheduler, or the cluster was shut down): {exc}"
         ) from exc
     return _value(value)
+
+
+def _unseen_by_workers(path: Any) -> str | None:
+    """Why a worker found no file at ``path`` (or no folder to write it in) that this
+    machine has: it has another disk. None when this machine has none either."""
+    if not isinstance(path, str):
+        return None
+    if os.path.exists(path):
+        what = "this file"
+    elif os.path.isdir(os.path.dirname(path)):
+        what = f"the folder {printable(os.path.dirname(path))}"
+    else:
+        return None
+    return (
+        f"{printable(path)}: a Dask worker cannot see {what}, though it exists on this "
+        "machine: the workers must see the inputs, --out and --work-dir under the same "
+        "names (a shared file system, or object-store URLs; standard input, -, is saved "
+        "to a temporary file on this machine: save it to shared storage first)"
+    )
 
 
 def _value(value: Any) -> Any:
