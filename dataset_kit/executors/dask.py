@@ -236,8 +236,9 @@ class DaskExecutor:
         # In a list, so that a context that is itself a collection is not split up.
         [shared] = client.scatter([ctx], broadcast=True, hash=False)
         numbered = enumerate(tasks)
-        pending: deque[Any] = deque(self._submit(fn, shared, _take(numbered, window), run))
+        pending: deque[Any] = deque()
         try:
+            pending.extend(self._submit(fn, shared, _take(numbered, window), run))
             while pending:
                 values, failure = self._results(_ready(pending, batch))
                 # Refilled before the results are handed on: the workers keep busy while
