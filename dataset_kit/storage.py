@@ -242,8 +242,15 @@ def _local_arrow_file(path: AnyPath, mode: str) -> pa.NativeFile:
     own carry the number but not the name, and the user saw only "no such file")."""
     import pyarrow as pa
 
-    try:
+    with naming_arrow_errors(path):
         return pa.OSFile(os.fspath(path), mode)
+
+
+@contextlib.contextmanager
+def naming_arrow_errors(path: AnyPath | str) -> Iterator[None]:
+    """Arrow's operating-system errors about the local file ``path``, with its name."""
+    try:
+        yield
     except OSError as exc:
         if exc.filename is not None or exc.errno is None:
             raise

@@ -274,11 +274,13 @@ def test_arrow_files_that_cannot_be_opened_name_their_path(tmp_path):
     # Arrow's own error carries the number but not the name: a worker without the
     # work folder said only "no such file or folder".
     from dataset_kit.errors import describe_os_error
+    from dataset_kit.stages.spill import read_arrow
     from dataset_kit.storage import open_arrow_input, open_arrow_output
 
     for opening, path in (
         (open_arrow_output, tmp_path / "no-folder" / "00000001.arrow"),
         (open_arrow_input, tmp_path / "00000002.arrow"),
+        (lambda p: read_arrow(str(p)), tmp_path / "00000003.arrow"),  # a spill, mapped
     ):
         with pytest.raises(FileNotFoundError) as caught:
             opening(path)

@@ -332,25 +332,20 @@ def _outcome(future: Any) -> Any:
         ) from exc
     except CancelledError as exc:
         raise DatasetKitError(
-            f"task {future.key} was cancelled by the Dask cluster (lost the connection to "
-            f"the scheduler, or the cluster was shut down): {exc}"
+            f"task {future.key} was cancelled by the Dask cluster (every worker was lost, "
+            f"the connection to the scheduler was lost, or the cluster was shut down): {exc}"
         ) from exc
     return _value(value)
 
 
 def _unseen_by_workers(path: Any) -> str | None:
-    """Why a worker found no file at ``path`` (or no folder to write it in) that this
-    machine has: it has another disk. None when this machine has none either."""
-    if not isinstance(path, str):
-        return None
-    if os.path.exists(path):
-        what = "this file"
-    elif os.path.isdir(os.path.dirname(path)):
-        what = f"the folder {printable(os.path.dirname(path))}"
-    else:
+    """Why a worker found no file at ``path`` that this machine has: it has another
+    disk. None when this machine has none either (deleted while the command ran, say:
+    reported as any missing file)."""
+    if not isinstance(path, str) or not os.path.exists(path):
         return None
     return (
-        f"{printable(path)}: a Dask worker cannot see {what}, though it exists on this "
+        f"{printable(path)}: a Dask worker cannot see this file, though it exists on this "
         "machine: the workers must see the inputs, --out and --work-dir under the same "
         "names (a shared file system, or object-store URLs; standard input, -, is saved "
         "to a temporary file on this machine: save it to shared storage first)"

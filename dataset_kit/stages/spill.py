@@ -151,7 +151,9 @@ def read_arrow(path: str, columns: list[int] | None = None) -> pa.RecordBatch:
     one is read (only ``columns``, when given)."""
     options = None if columns is None else pa.ipc.IpcReadOptions(included_fields=columns)
     if storage.url_protocol(path) is None:
-        return pa.ipc.open_file(pa.memory_map(path), options=options).get_batch(0)
+        with storage.naming_arrow_errors(path):
+            mapped = pa.memory_map(path)
+        return pa.ipc.open_file(mapped, options=options).get_batch(0)
     with storage.open_arrow_input(storage.as_path(path)) as source:
         return pa.ipc.open_file(source, options=options).get_batch(0)
 
