@@ -311,6 +311,9 @@ def test_the_scheduler_comes_from_the_flag_then_the_environment(monkeypatch):
     assert resolve_scheduler(None) == "tcp://10.0.0.1:8786"
     assert resolve_scheduler("local") == "local"
     assert resolve_scheduler("none") is None
+    # The two words in any case, as a user may type them.
+    assert resolve_scheduler(" LOCAL ") == "local"
+    assert resolve_scheduler("None") is None
 
 
 # --------------------------------------------------------------------------- the commands

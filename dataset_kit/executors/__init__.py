@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol, TypeVar
 
 from .inline import InlineExecutor
-from .local import LocalExecutor, resolve_jobs
+from .local import LOCAL_SCHEDULER, LocalExecutor, resolve_jobs
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -55,9 +55,12 @@ NO_SCHEDULER = "none"
 
 def resolve_scheduler(scheduler: str | None) -> str | None:
     """The scheduler to use: ``scheduler`` when given, else ``DASK_SCHEDULER_ADDRESS``;
-    None (local processes) when neither is set or the value is ``none``."""
+    None (local processes) when neither is set or the value is ``none``. The words
+    ``none`` and ``local`` in any case (``LOCAL`` was taken for a host name)."""
     value = (scheduler or os.environ.get(SCHEDULER_ENV, "")).strip()
-    return None if not value or value.lower() == NO_SCHEDULER else value
+    if not value or value.lower() == NO_SCHEDULER:
+        return None
+    return LOCAL_SCHEDULER if value.lower() == LOCAL_SCHEDULER else value
 
 
 def _local_executor(jobs: int) -> Executor:

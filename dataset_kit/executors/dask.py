@@ -45,7 +45,7 @@ from typing import Any, TypeVar
 
 from ..errors import DatasetKitError, printable
 from ..stages.memory import reuse_freed_heap
-from .local import resolve_jobs
+from .local import LOCAL_SCHEDULER, resolve_jobs
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -54,7 +54,7 @@ R = TypeVar("R")
 # Seconds to wait for the scheduler to answer, and for a worker to be there.
 DEFAULT_TIMEOUT = 10.0
 TIMEOUT_ENV = "DATASET_KIT_DASK_TIMEOUT"
-LOCAL = "local"
+LOCAL = LOCAL_SCHEDULER
 INSTALL_HINT = "pip install 'dataset-kit[dask]'"
 # Tasks in flight per worker thread: enough to keep every thread busy while the
 # client takes results in order, few enough that memory does not follow the corpus.

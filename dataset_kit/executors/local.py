@@ -36,6 +36,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 IN_FLIGHT_PER_WORKER = 3
+# ``--scheduler local``: these tasks on a Dask LocalCluster of --jobs processes instead.
+LOCAL_SCHEDULER = "local"
 # How often a worker checks that its parent still runs, where the kernel cannot
 # tell it (no prctl), and as a second line where it can.
 PARENT_POLL_SECONDS = 0.5
