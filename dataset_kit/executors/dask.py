@@ -54,7 +54,6 @@ R = TypeVar("R")
 # Seconds to wait for the scheduler to answer, and for a worker to be there.
 DEFAULT_TIMEOUT = 10.0
 TIMEOUT_ENV = "DATASET_KIT_DASK_TIMEOUT"
-LOCAL = LOCAL_SCHEDULER
 INSTALL_HINT = "pip install 'dataset-kit[dask]'"
 # Tasks in flight per worker thread: enough to keep every thread busy while the
 # client takes results in order, few enough that memory does not follow the corpus.
@@ -377,7 +376,7 @@ def dask_executor(
     timeout = connect_timeout()
     with contextlib.ExitStack() as stack:
         stack.enter_context(_quiet_logs())
-        if address == LOCAL:
+        if address == LOCAL_SCHEDULER:
             target: Any = stack.enter_context(_local_cluster(distributed, jobs))
         else:
             target = address
